@@ -1,0 +1,121 @@
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { TokenService } from './auth/tokens.js';
+import type { Config } from './config/config.js';
+import { openDatabase } from './db/orm.js';
+import { createInProcessBus } from './pubsub/in-process.js';
+import { createRedisBus } from './pubsub/redis.js';
+import type { Services } from './schema/context.js';
+import { createHttpServer } from './server/http.js';
+import { attachGraphQLWebSocket } from './server/websocket.js';
+import { createKdsYoga } from './server/yoga.js';
+import type { EventBus } from './services/event-bus.js';
+import { KitchenStream, type KitchenStreamOptions } from './services/kitchen-stream.js';
+import { OrderReader } from './services/order-reader.js';
+import { OrderWorkflow } from './services/order-workflow.js';
+import { RestaurantDirectory } from './services/restaurant-directory.js';
+
+export interface AppOptions {
+  config: Config;
+  /** Overrides config.databaseUrl (the embedded database's URL). */
+  databaseUrl?: string;
+  log?: Logger;
+  /** Wraps the bus the config chose: tests drop or count publishes with it. */
+  wrapBus?: (bus: EventBus) => EventBus;
+  stream?: KitchenStreamOptions;
+}
+
+const KNOWN_RESTAURANT_TTL_MS = 60_000;
+const PRUNE_EVERY_MS = 15 * 60_000;
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** Remembers restaurants that exist for a minute, so a request's token check is usually free. */
+function cachedExistence(exists: (id: string) => Promise<boolean>) {
+  const known = new Map<string, number>();
+  return async (id: string) => {
+    if ((known.get(id) ?? 0) > Date.now()) return true;
+    const found = await exists(id);
+    if (found) known.set(id, Date.now() + KNOWN_RESTAURANT_TTL_MS);
+    return found;
+  };
+}
+
+/**
+ * The composition root: the only place that opens connections. `start()` listens (port 0 for a
+ * free one); `stop()` drains: sockets are told to reconnect elsewhere (1001), in-flight requests
+ * finish, then the stream, the bus and the pool close.
+ */
+export async function createApp(options: AppOptions) {
+  const { config } = options;
+  const log = options.log ?? pino({ level: config.logLevel });
+  const databaseUrl = options.databaseUrl ?? config.databaseUrl;
+  if (!databaseUrl) throw new Error('createApp needs a database URL');
+
+  const orm = await openDatabase(databaseUrl, { logger: (message) => log.debug(message) });
+  const baseBus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createInProcessBus();
+  const bus = options.wrapBus ? options.wrapBus(baseBus) : baseBus;
+
+  const reader = new OrderReader(orm);
+  const restaurants = new RestaurantDirectory(orm);
+  const stream = new KitchenStream(orm, bus, reader, {
+    onError: (error) => log.warn({ err: error }, 'kitchen stream'),
+    ...options.stream,
+  });
+  const services: Services = { orders: new OrderWorkflow(orm, stream), reader, restaurants, stream };
+  const tokens = new TokenService(config.jwt, cachedExistence((id) => restaurants.exists(id)));
+
+  const yoga = createKdsYoga({
+    services,
+    tokens,
+    log,
+    production: config.production,
+  });
+  const ready = async () => {
+    const [database, pubsub] = await Promise.all([orm.isConnected(), bus.ping()]);
+    return database && pubsub;
+  };
+  const server = createHttpServer(yoga, ready);
+  const sockets = attachGraphQLWebSocket(server, yoga, tokens);
+
+  const prune = () =>
+    stream.prune(config.eventRetentionHours).then(
+      (count) => count > 0 && log.info({ count }, 'pruned old kitchen events'),
+      (error) => log.warn({ err: error }, 'pruning kitchen events failed'),
+    );
+  const pruner = setInterval(prune, PRUNE_EVERY_MS).unref();
+  void prune();
+
+  let stopping: Promise<void> | undefined;
+
+  return {
+    services,
+    tokens,
+    orm,
+    log,
+    async start(port = config.port, host = config.host): Promise<{ url: string; port: number }> {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      const address = server.address() as AddressInfo;
+      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      return { url: `http://${shown}:${address.port}/graphql`, port: address.port };
+    },
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        clearInterval(pruner);
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        await sockets.close();
+        const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
+        if (server.listening) await drained;
+        clearTimeout(force);
+        stream.close();
+        await bus.close();
+        await orm.close(true);
+      })();
+      return stopping;
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

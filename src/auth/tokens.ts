@@ -1,0 +1,75 @@
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { ROLES, type Role } from '../services/order-rules.js';
+import type { Viewer } from './viewer.js';
+
+export interface TokenSettings {
+  secret: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Only this algorithm is accepted: a token that names another, `none` included, is refused. */
+const ALGORITHM = 'HS256';
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  restaurantId: z.string().uuid(),
+  role: z.enum(ROLES),
+  exp: z.number(),
+  name: z.string().optional(),
+});
+
+export class InvalidTokenError extends Error {}
+
+/** Accepts `Bearer <token>` or a bare token. */
+export function bearerToken(header: string | null | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return (match ? match[1]! : header).trim() || null;
+}
+
+export class TokenService {
+  constructor(
+    private readonly settings: TokenSettings,
+    private readonly restaurantExists: (id: string) => Promise<boolean>,
+  ) {}
+
+  /** Signature, algorithm, expiry, issuer and audience, claims, and a restaurant that exists. */
+  async verify(token: string): Promise<Viewer> {
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, this.settings.secret, {
+        algorithms: [ALGORITHM],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+      });
+    } catch (error) {
+      throw new InvalidTokenError(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new InvalidTokenError('Invalid token claims');
+    const { sub, restaurantId, role, exp, name } = claims.data;
+    if (!(await this.restaurantExists(restaurantId))) throw new InvalidTokenError('Unknown restaurant');
+    return { id: sub, restaurantId, role, name: name ?? null, expiresAt: exp };
+  }
+
+  sign(claims: { sub: string; restaurantId: string; role: Role; name?: string }, ttlSeconds: number): string {
+    return jwt.sign(claims, this.settings.secret, {
+      algorithm: ALGORITHM,
+      expiresIn: ttlSeconds,
+      ...(this.settings.issuer ? { issuer: this.settings.issuer } : {}),
+      ...(this.settings.audience ? { audience: this.settings.audience } : {}),
+    });
+  }
+}
+
+/** `90s`, `15m`, `12h`, `7d`, or plain seconds. */
+export function parseTtl(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!match) throw new Error(`"${value}" is not a duration like 90s, 15m, 12h or 7d`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(match[1]) * unit;
+  if (seconds < 1) throw new Error('the duration must be at least one second');
+  return seconds;
+}

@@ -1,0 +1,50 @@
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { ROLES } from './services/order-rules.js';
+import { ensureDemoRestaurant } from './services/demo-restaurant.js';
+
+const DEMO_TOKEN_TTL_SECONDS = 12 * 3600;
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+
+const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+const app = await createApp({ config, databaseUrl: embedded?.url });
+
+// The embedded default is for trying things out: it gets a demo restaurant and tokens to paste.
+const demo = embedded && !config.production ? await ensureDemoRestaurant(app.services.restaurants) : null;
+const tokens = demo
+  ? ROLES.map((role) => ({
+      role,
+      token: app.tokens.sign({ sub: `demo-${role.toLowerCase()}`, restaurantId: demo.id, role, name: `Demo ${role}` }, DEMO_TOKEN_TTL_SECONDS),
+    }))
+  : [];
+
+const { url } = await app.start();
+const lines = [
+  '',
+  `Kitchen display server ready: ${url} (GraphiQL in a browser, graphql-ws on the same path)`,
+  embedded ? `Database: embedded PostgreSQL under ${config.dataDir}/postgres` : 'Database: DATABASE_URL',
+  config.redisUrl ? 'Pub/sub: Redis (REDIS_URL)' : 'Pub/sub: in-process (single instance)',
+];
+if (demo) {
+  lines.push('', `Demo restaurant "${demo.name}" (slug ${demo.slug}); tokens valid for 12 hours.`);
+  lines.push('In GraphiQL, open Headers and paste {"Authorization": "Bearer <token>"}:', '');
+  for (const { role, token } of tokens) lines.push(`${role.padEnd(8)} ${token}`);
+}
+console.log(lines.join('\n') + '\n');
+
+async function shutdown(signal: string) {
+  app.log.info({ signal }, 'draining');
+  await app.stop();
+  await embedded?.stop();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,22 @@
+import type DataLoader from 'dataloader';
+import type { Viewer } from '../auth/viewer.js';
+import type { KitchenStream } from '../services/kitchen-stream.js';
+import type { OrderReader } from '../services/order-reader.js';
+import type { StationSnapshot } from '../services/order-snapshot.js';
+import type { OrderWorkflow } from '../services/order-workflow.js';
+import type { RestaurantDirectory } from '../services/restaurant-directory.js';
+
+export interface Services {
+  orders: OrderWorkflow;
+  reader: OrderReader;
+  restaurants: RestaurantDirectory;
+  stream: KitchenStream;
+}
+
+export interface GraphQLContext {
+  /** Null when the request carried no valid token: only introspection works then. */
+  viewer: Viewer | null;
+  services: Services;
+  /** The viewer's restaurant's stations by id, once per operation (a subscription's whole life). */
+  stations: DataLoader<string, StationSnapshot | null>;
+}

@@ -1,0 +1,94 @@
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Server } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { bearerToken, type TokenService } from '../auth/tokens.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { KdsYoga } from './yoga.js';
+
+/** Close codes the contract promises kitchen screens. */
+export const CLOSE = { forbidden: CloseCode.Forbidden, initTimeout: CloseCode.ConnectionInitialisationTimeout, goingAway: 1001 };
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+interface SocketExtra {
+  viewer?: Viewer;
+  expiry?: NodeJS.Timeout;
+}
+
+type Enveloped = ReturnType<KdsYoga['getEnveloped']>;
+
+/**
+ * graphql-ws on the HTTP server's port and path. Every operation runs through yoga's envelop
+ * pipeline (the same schema, context, error masking and armor limits as HTTP); the viewer is
+ * verified once, at connection_init, and the socket closes when its token expires.
+ */
+export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: TokenService) {
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const extras = new WeakMap<WebSocket, SocketExtra>();
+
+  useServer<Record<string, unknown> | undefined>(
+    {
+      connectionInitWaitTimeout: 3_000,
+      execute: (args) => (args.rootValue as Enveloped).execute(args as ExecutionArgs),
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args as ExecutionArgs),
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const header = params.authorization ?? params.Authorization;
+        const token = typeof header === 'string' ? bearerToken(header) : null;
+        if (!token) return false;
+        let viewer: Viewer;
+        try {
+          viewer = await tokens.verify(token);
+        } catch {
+          return false;
+        }
+        const socket = ctx.extra.socket;
+        const expiry = setTimeout(
+          () => socket.close(CLOSE.forbidden, 'Token expired'),
+          Math.min(Math.max(viewer.expiresAt * 1000 - Date.now(), 0), MAX_TIMER_MS),
+        );
+        extras.set(socket, { viewer, expiry });
+        return true;
+      },
+      onClose: (ctx) => clearTimeout(extras.get(ctx.extra.socket)?.expiry),
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          viewer: extras.get(ctx.extra.socket)?.viewer,
+        });
+        let document: ReturnType<Enveloped['parse']>;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: enveloped,
+        };
+      },
+    },
+    wss,
+  );
+
+  return {
+    wss,
+    /** Tells every screen to reconnect elsewhere, then stops taking sockets. */
+    close(): Promise<void> {
+      for (const client of wss.clients) client.close(CLOSE.goingAway, 'Server shutting down');
+      return new Promise((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import DataLoader from 'dataloader';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { bearerToken, InvalidTokenError, type TokenService } from '../auth/tokens.js';
+import type { Viewer } from '../auth/viewer.js';
+import { UnauthenticatedError } from '../services/errors.js';
+import type { GraphQLContext, Services } from '../schema/context.js';
+import { schema } from '../schema/index.js';
+import { createErrorMasker, useBadUserInputForInvalidDocuments } from './errors.js';
+
+/** What the transports put into the initial context: the socket adapter brings its verified viewer. */
+export interface ServerContext {
+  viewer?: Viewer;
+}
+
+export interface YogaOptions {
+  services: Services;
+  tokens: TokenService;
+  log: Logger;
+  production: boolean;
+}
+
+export const LIMITS = { depth: 12, aliases: 30, tokens: 5000 } as const;
+
+export function createKdsYoga({ services, tokens, log, production }: YogaOptions) {
+  async function viewerOf(context: YogaInitialContext & ServerContext): Promise<Viewer | null> {
+    if (context.viewer) return context.viewer;
+    const token = bearerToken(context.request?.headers.get('authorization'));
+    if (!token) return null;
+    try {
+      return await tokens.verify(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new UnauthenticatedError(error.message);
+      throw error;
+    }
+  }
+
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    logging: log,
+    graphiql: {
+      title: 'Kitchen display server',
+      subscriptionsProtocol: 'WS',
+    },
+    maskedErrors: { maskError: createErrorMasker((error) => log.error({ err: error }, 'internal error')) },
+    plugins: [
+      useBadUserInputForInvalidDocuments(),
+      EnvelopArmorPlugin({
+        maxDepth: { n: LIMITS.depth },
+        maxAliases: { n: LIMITS.aliases },
+        maxTokens: { n: LIMITS.tokens },
+        costLimit: { enabled: false },
+        blockFieldSuggestion: { enabled: production },
+      }),
+    ],
+    context: async (initial) => {
+      const viewer = await viewerOf(initial);
+      return {
+        viewer,
+        services,
+        stations: new DataLoader(async (ids: readonly string[]) => {
+          if (!viewer) return ids.map(() => null);
+          return Promise.all(ids.map((id) => services.restaurants.station(viewer.restaurantId, id)));
+        }),
+      };
+    },
+  });
+}
+
+export type KdsYoga = ReturnType<typeof createKdsYoga>;

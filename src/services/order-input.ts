@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { BadUserInputError } from './errors.js';
+import { ORDER_TYPES } from './order-rules.js';
+
+/** Lengths count Unicode code points, as the contract says, not UTF-16 units. */
+const text = (min: number, max: number) =>
+  z.string().superRefine((value, ctx) => {
+    const length = [...value].length;
+    if (length < min || length > max) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: min > 0 ? `must be ${min} to ${max} characters` : `must be at most ${max} characters`,
+      });
+    }
+  });
+
+const optionalText = (max: number) => text(0, max).nullish();
+
+const orderItemInput = z.object({
+  name: text(1, 200),
+  quantity: z.number().int().min(1, 'must be 1 to 999').max(999, 'must be 1 to 999').default(1),
+  modifiers: z.array(text(1, 100)).max(20, 'at most 20 modifiers').nullish(),
+  notes: optionalText(500),
+  stationId: z.string().nullish(),
+});
+
+const items = z.array(orderItemInput);
+
+export const placeOrderInput = z.object({
+  clientRequestId: text(1, 100),
+  type: z.enum(ORDER_TYPES).default('DINE_IN'),
+  table: optionalText(100),
+  customerName: optionalText(100),
+  notes: optionalText(500),
+  rush: z.boolean().nullish(),
+  items: items.min(1, 'an order needs 1 to 100 items').max(100, 'an order needs 1 to 100 items'),
+});
+
+export const updateOrderInput = z.object({
+  table: optionalText(100),
+  customerName: optionalText(100),
+  notes: optionalText(500),
+  addItems: items.max(100, 'an order has at most 100 items').nullish(),
+  voidItemIds: z.array(z.string()).max(100).nullish(),
+});
+
+export const reasonInput = optionalText(500);
+
+export type PlaceOrderInput = z.input<typeof placeOrderInput>;
+export type UpdateOrderInput = z.input<typeof updateOrderInput>;
+export type OrderItemInput = z.output<typeof orderItemInput>;
+
+/** Parses or throws BAD_USER_INPUT naming the first offending path, e.g. `input.items.0.name`. */
+export function parseInput<S extends z.ZodTypeAny>(schema: S, value: unknown, root: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = [root, ...issue.path].join('.');
+  throw new BadUserInputError(`${field} ${issue.message}`, field);
+}

@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { fileURLToPath } from 'node:url';
+import { migrationsList } from '../../migrations/index.js';
 import { entities } from './entities/index.js';
 
 const migrationsPath = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -16,7 +17,8 @@ export function ormConfig(clientUrl: string, options: Partial<Options> = {}): Op
     migrations: {
       path: migrationsPath,
       pathTs: migrationsPath,
-      glob: '!(*.d).{js,ts}',
+      // Imported, not scanned: works under tsx, vitest and compiled code alike.
+      migrationsList,
       snapshot: true,
       snapshotName: '.snapshot-kds',
       emit: 'ts',

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122050030 } from './Migration20261122050030.js';
+
+/** Every migration, in order. `npm run migrate -- create` writes a new file: add it here. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261122050030', class: Migration20261122050030 },
+];

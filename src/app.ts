@@ -104,10 +104,14 @@ export async function createApp(options: AppOptions) {
     stop(): Promise<void> {
       stopping ??= (async () => {
         clearInterval(pruner);
+        // close() stops accepting at once and calls back when in-flight requests have finished.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         await sockets.close();
+        // Keep-alive connections go idle only once their response is out: close them as they do.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
-        if (server.listening) await drained;
+        await drained;
+        clearInterval(idle);
         clearTimeout(force);
         stream.close();
         await bus.close();

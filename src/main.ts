@@ -40,11 +40,15 @@ if (demo) {
 }
 console.log(lines.join('\n') + '\n');
 
+let stopping = false;
 async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
   app.log.info({ signal }, 'draining');
   await app.stop();
   await embedded?.stop();
   process.exit(0);
 }
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+// `on`, not `once`: tsx exits the process itself on a signal that has no listener left.
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -25,8 +25,17 @@ export function createRedisBus(url: string, log: Logger): EngineBus {
   let connectedBefore = false;
   subscriber.on('ready', () => {
     if (connectedBefore) {
-      log.info('redis subscriber is back: resyncing streams');
-      for (const listener of reconnectListeners) listener();
+      // ioredis says ready before it re-sends SUBSCRIBE; a PING answered after it (Redis replies
+      // in order) means the channels are live again, so a resync from then on misses nothing.
+      setImmediate(() =>
+        subscriber.ping().then(
+          () => {
+            log.info('redis subscriber is back: resyncing streams');
+            for (const listener of reconnectListeners) listener();
+          },
+          (error: Error) => log.warn({ err: error.message }, 'redis subscriber ping failed'),
+        ),
+      );
     }
     connectedBefore = true;
   });

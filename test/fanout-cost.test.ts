@@ -1,0 +1,52 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { KitchenQueueDocument, PlaceOrderDocument } from './generated/graphql.js';
+import { createRestaurant, newKey, ok, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from './support/harness.js';
+
+let t: TestApp;
+beforeAll(async () => (t = await startTestApp({ redis: true })));
+afterAll(() => t.stop());
+
+/** Every statement the app's pool sends to PostgreSQL, counted at the driver. */
+function countStatements(): { readonly count: number; stop(): void } {
+  const knex = (t.app.orm.em as EntityManager).getKnex();
+  let count = 0;
+  const listener = () => count++;
+  knex.on('query', listener);
+  return {
+    get count() {
+      return count;
+    },
+    stop: () => knex.removeListener('query', listener),
+  };
+}
+
+/** Statements spent while `screens` screens of one restaurant receive one new order. */
+async function statementsFor(screens: number): Promise<number> {
+  const restaurant = await createRestaurant(t.app);
+  const cook = tokenFor(t.app, restaurant, 'KITCHEN');
+  const cashier = tokenFor(t.app, restaurant, 'CASHIER');
+  const subscriptions = Array.from({ length: screens }, () =>
+    subscribe(wsClient(t.wsUrl, cook), KitchenQueueDocument, { stationId: restaurant.stations[0]!.id }),
+  );
+  await Promise.all(subscriptions.map((s) => s.take(1)));
+  const counter = countStatements();
+  const { placeOrder } = await ok(
+    t.url,
+    PlaceOrderDocument,
+    { input: { clientRequestId: newKey(), items: [{ name: 'Burger' }] } },
+    cashier,
+  );
+  const delivered = await Promise.all(subscriptions.map((s) => s.take(2)));
+  counter.stop();
+  expect(delivered.every((results) => results[1]!.data!.kitchenQueue.order!.id === placeOrder.id)).toBe(true);
+  subscriptions.forEach((s) => s.dispose());
+  return counter.count;
+}
+
+test('delivering one event to 50 screens runs no more SQL than delivering it to one', async () => {
+  const one = await statementsFor(1);
+  const fifty = await statementsFor(50);
+  expect(one).toBeGreaterThan(0); // the mutation itself
+  expect(fifty).toBe(one);
+});

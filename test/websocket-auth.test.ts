@@ -74,3 +74,24 @@ test('a token that expires while the socket is open closes it with 4403 "Token e
   expect(Date.now()).toBeLessThan(exp + 1000);
   await client.dispose();
 });
+
+test('limits and error codes apply on sockets as on HTTP', async () => {
+  const client = wsClient(t.wsUrl, tokenFor(t.app, restaurant, 'KITCHEN'));
+  const run = (query: string) =>
+    new Promise<readonly { message: string; extensions?: Record<string, unknown> }[] | undefined>((resolve) => {
+      client.subscribe(
+        { query },
+        { next: (value) => resolve(value.errors), error: (errors) => resolve(errors as never), complete: () => resolve(undefined) },
+      );
+    });
+  const ofType = (depth: number): string => (depth === 0 ? 'name' : `ofType { ${ofType(depth - 1)} }`);
+  const [aliases, depth, unknown] = await Promise.all([
+    run(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(' ')} }`),
+    run(`{ __type(name: "Order") { fields { type { ${ofType(12)} } } } }`),
+    run('{ nope }'),
+  ]);
+  expect(aliases?.[0]?.message).toMatch(/Aliases limit of 30/);
+  expect(depth?.[0]?.message).toMatch(/Query depth limit of 12/);
+  for (const errors of [aliases, depth, unknown]) expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  await client.dispose();
+});

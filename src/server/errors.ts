@@ -14,7 +14,7 @@ const toGraphQLError = (error: DomainError, from?: GraphQLError) =>
 /** GraphQL's own complaints about a request (parse, validation, variables, armor limits). */
 const REQUEST_CODES = new Set([undefined, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
 
-function asBadUserInput(error: GraphQLError): GraphQLError {
+export function asBadUserInput(error: GraphQLError): GraphQLError {
   if (!REQUEST_CODES.has(error.extensions.code as string | undefined)) return error;
   return new GraphQLError(error.message, {
     nodes: error.nodes,

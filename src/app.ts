@@ -29,14 +29,26 @@ const KNOWN_RESTAURANT_TTL_MS = 60_000;
 const PRUNE_EVERY_MS = 15 * 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 
-/** Remembers restaurants that exist for a minute, so a request's token check is usually free. */
+/**
+ * Remembers restaurants that exist for a minute, so a request's token check is usually free; a
+ * burst of screens of one restaurant connecting at once shares one lookup.
+ */
 function cachedExistence(exists: (id: string) => Promise<boolean>) {
   const known = new Map<string, number>();
-  return async (id: string) => {
-    if ((known.get(id) ?? 0) > Date.now()) return true;
-    const found = await exists(id);
-    if (found) known.set(id, Date.now() + KNOWN_RESTAURANT_TTL_MS);
-    return found;
+  const inFlight = new Map<string, Promise<boolean>>();
+  return (id: string): Promise<boolean> => {
+    if ((known.get(id) ?? 0) > Date.now()) return Promise.resolve(true);
+    let lookup = inFlight.get(id);
+    if (!lookup) {
+      lookup = exists(id)
+        .then((found) => {
+          if (found) known.set(id, Date.now() + KNOWN_RESTAURANT_TTL_MS);
+          return found;
+        })
+        .finally(() => inFlight.delete(id));
+      inFlight.set(id, lookup);
+    }
+    return lookup;
   };
 }
 

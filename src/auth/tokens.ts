@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ROLES, type Role } from '../services/order-rules.js';
 import type { Viewer } from './viewer.js';
@@ -30,16 +31,24 @@ export function bearerToken(header: string | null | undefined): string | null {
 }
 
 export class TokenService {
+  /**
+   * The secret as a key object, made once: given a string, jsonwebtoken first tries to read it as
+   * a PEM public key on every verify (and throws, and only then makes a secret key of it).
+   */
+  private readonly key: KeyObject;
+
   constructor(
     private readonly settings: TokenSettings,
     private readonly restaurantExists: (id: string) => Promise<boolean>,
-  ) {}
+  ) {
+    this.key = createSecretKey(Buffer.from(settings.secret));
+  }
 
   /** Signature, algorithm, expiry, issuer and audience, claims, and a restaurant that exists. */
   async verify(token: string): Promise<Viewer> {
     let payload: unknown;
     try {
-      payload = jwt.verify(token, this.settings.secret, {
+      payload = jwt.verify(token, this.key, {
         algorithms: [ALGORITHM],
         issuer: this.settings.issuer,
         audience: this.settings.audience,

@@ -1,11 +1,11 @@
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { asBadUserInput } from './errors.js';
+import { serveGraphQLWs } from './ws-adapter.js';
 import type { KdsYoga } from './yoga.js';
 
 /** Close codes the contract promises kitchen screens. */
@@ -23,13 +23,15 @@ type Enveloped = ReturnType<KdsYoga['getEnveloped']>;
 /**
  * graphql-ws on the HTTP server's port and path. Every operation runs through yoga's envelop
  * pipeline (the same schema, context, error masking and armor limits as HTTP); the viewer is
- * verified once, at connection_init, and the socket closes when its token expires.
+ * verified once, at connection_init, and the socket closes when its token expires. An event
+ * that a group of identical subscriptions shares is written as the same bytes to all of them
+ * (ws-adapter.ts).
  */
 export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: TokenService) {
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const extras = new WeakMap<WebSocket, SocketExtra>();
 
-  useServer<Record<string, unknown> | undefined>(
+  serveGraphQLWs<Record<string, unknown> | undefined>(
     {
       connectionInitWaitTimeout: 3_000,
       execute: (args) => (args.rootValue as Enveloped).execute(args as ExecutionArgs),

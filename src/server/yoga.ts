@@ -8,6 +8,7 @@ import { UnauthenticatedError } from '../services/errors.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { createErrorMasker, useBadUserInputForInvalidDocuments } from './errors.js';
+import { SubscriptionGroups } from './shared-subscriptions.js';
 
 /** What the transports put into the initial context: the socket adapter brings its verified viewer. */
 export interface ServerContext {
@@ -36,6 +37,9 @@ export function createKdsYoga({ services, tokens, log, production }: YogaOptions
     }
   }
 
+  // Identical subscriptions execute each event once (shared-subscriptions.ts).
+  const subscriptionGroups = new SubscriptionGroups();
+
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -47,6 +51,7 @@ export function createKdsYoga({ services, tokens, log, production }: YogaOptions
     },
     maskedErrors: { maskError: createErrorMasker((error) => log.error({ err: error }, 'internal error')) },
     plugins: [
+      subscriptionGroups.plugin(),
       useBadUserInputForInvalidDocuments(),
       EnvelopArmorPlugin({
         maxDepth: { n: LIMITS.depth },

@@ -34,14 +34,19 @@ export async function nextSequence(em: EntityManager, restaurantId: string): Pro
   return Number(rows[0].seq);
 }
 
-export async function appendEvent(
+/**
+ * Adds the event with a sequence already taken (under the restaurant row lock, in this
+ * transaction) to the caller's unit of work: it is written by the caller's next flush, together
+ * with the change it records.
+ */
+export function recordEvent(
   em: EntityManager,
   restaurantId: string,
+  sequence: number,
   kind: KitchenEventRecord['kind'],
   order: OrderSnapshot,
   previousStatus: OrderStatus | null = null,
-): Promise<KitchenEventRecord> {
-  const sequence = await nextSequence(em, restaurantId);
+): KitchenEventRecord {
   const event = em.create(KitchenEvent, {
     restaurant: em.getReference(Restaurant, restaurantId),
     sequence,
@@ -51,7 +56,6 @@ export async function appendEvent(
     payload: order,
     createdAt: new Date(),
   });
-  await em.flush();
   return toRecord(restaurantId, event);
 }
 

@@ -46,14 +46,27 @@ interface FeedEntry {
   linger?: NodeJS.Timeout;
 }
 
-const itemOf = (event: KitchenEventRecord): QueueItem => ({
-  kind: event.kind,
-  sequence: event.sequence,
-  at: event.at,
-  order: event.order,
-  previousStatus: event.previousStatus,
-  orders: null,
-});
+const items = new WeakMap<KitchenEventRecord, QueueItem>();
+
+/**
+ * One event is one item, the same object for every screen that receives it: whoever turns items
+ * into messages can recognise an event it has already rendered, and render it once per audience.
+ */
+function itemOf(event: KitchenEventRecord): QueueItem {
+  let item = items.get(event);
+  if (!item) {
+    item = {
+      kind: event.kind,
+      sequence: event.sequence,
+      at: event.at,
+      order: event.order,
+      previousStatus: event.previousStatus,
+      orders: null,
+    };
+    items.set(event, item);
+  }
+  return item;
+}
 
 /**
  * The live kitchen queue. Mutations publish committed events through it; screens follow it.

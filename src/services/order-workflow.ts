@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { Order, OrderItem, Restaurant, Station } from '../db/entities/index.js';
 import { BadUserInputError, InvalidTransitionError, NotFoundError, VersionConflictError } from './errors.js';
 import { isId } from './ids.js';
-import { appendEvent, type KitchenEventPublisher, type KitchenEventRecord } from './kitchen-event-log.js';
+import { nextSequence, recordEvent, type KitchenEventPublisher, type KitchenEventRecord } from './kitchen-event-log.js';
 import {
   parseInput,
   placeOrderInput,
@@ -55,9 +55,11 @@ export class OrderWorkflow {
     const requestHash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
     try {
       const event = await this.em().transactional(async (em) => {
-        // Taking the ticket number locks the restaurant row: concurrent placeOrders queue here, so
-        // numbers never repeat and a concurrent retry sees the first order once it has committed.
-        const number = await this.takeOrderNumber(em, restaurantId);
+        // Taking the ticket number (and the event's sequence, in the same statement) locks the
+        // restaurant row: concurrent placeOrders queue here, so numbers never repeat and a
+        // concurrent retry sees the first order once it has committed. A retry or a refusal rolls
+        // both back.
+        const { number, sequence } = await this.takeNumberAndSequence(em, restaurantId);
         const existing = await em.findOne(Order, { restaurant: restaurantId, clientRequestId });
         if (existing) {
           if (existing.requestHash !== requestHash) {
@@ -85,8 +87,10 @@ export class OrderWorkflow {
           updatedAt: now,
         });
         this.addItems(em, order, input.items, stations, 'input.items');
+        // One flush writes the order, its items and its event.
+        const event = recordEvent(em, restaurantId, sequence, 'ORDER_CREATED', snapshotOf(order));
         await em.flush();
-        return appendEvent(em, restaurantId, 'ORDER_CREATED', snapshotOf(order));
+        return event;
       });
       await this.publisher.publish(event);
       return event.order;
@@ -242,8 +246,12 @@ export class OrderWorkflow {
       const { kind, previousStatus } = await apply(order, em);
       order.version += 1;
       order.updatedAt = new Date();
+      // The order row is locked already; the restaurant row's lock orders the events. One flush
+      // writes the change and its event.
+      const sequence = await nextSequence(em, restaurantId);
+      const event = recordEvent(em, restaurantId, sequence, kind, snapshotOf(order), previousStatus ?? null);
       await em.flush();
-      return appendEvent(em, restaurantId, kind, snapshotOf(order), previousStatus ?? null);
+      return event;
     });
     await this.publisher.publish(event);
     return event.order;
@@ -279,13 +287,14 @@ export class OrderWorkflow {
     });
   }
 
-  private async takeOrderNumber(em: EntityManager, restaurantId: string): Promise<number> {
-    const rows = await em.execute<{ number: number }[]>(
-      'update restaurants set last_order_number = last_order_number + 1 where id = ? returning last_order_number as number',
+  private async takeNumberAndSequence(em: EntityManager, restaurantId: string): Promise<{ number: number; sequence: number }> {
+    const rows = await em.execute<{ number: number; seq: string }[]>(
+      'update restaurants set last_order_number = last_order_number + 1, last_event_sequence = last_event_sequence + 1 ' +
+        'where id = ? returning last_order_number as number, last_event_sequence as seq',
       [restaurantId],
     );
     if (!rows[0]) throw new NotFoundError('Restaurant');
-    return rows[0].number;
+    return { number: rows[0].number, sequence: Number(rows[0].seq) };
   }
 
   private stationsOf(em: EntityManager, restaurantId: string): Promise<Station[]> {

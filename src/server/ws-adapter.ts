@@ -1,0 +1,172 @@
+import type { ExecutionResult } from 'graphql';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { WebSocket, WebSocketServer } from 'ws';
+
+/**
+ * The upgrade request as the socket's operations see it: its method, URL and headers. Not the
+ * IncomingMessage itself, which would stay alive (with its streams and raw headers) as long as
+ * the socket does.
+ */
+export interface UpgradeRequest {
+  method: string | undefined;
+  url: string | undefined;
+  headers: IncomingHttpHeaders;
+}
+
+/** What graphql-ws's `extra` is on this transport (as with graphql-ws/use/ws, but a slim request). */
+export interface WsExtra {
+  socket: WebSocket;
+  request: UpgradeRequest;
+}
+
+/** Screens send the same few documents: one copy of each text, not one per subscription. */
+const MAX_INTERNED_QUERIES = 1000;
+const MAX_INTERNED_LENGTH = 16 * 1024;
+const queries = new Map<string, string>();
+
+/**
+ * Parses a client message here rather than in graphql-ws (which takes a parsed message too), so
+ * that neither the raw text nor a private copy of the query stays referenced by the subscription
+ * for its whole life. Text that is not JSON goes on as it is, for graphql-ws to refuse.
+ */
+function parseClientMessage(text: string): unknown {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (typeof message !== 'object' || message === null) return message;
+  const { type, payload } = message as { type?: unknown; payload?: { query?: unknown } | null };
+  if (type === 'subscribe' && typeof payload === 'object' && payload !== null && typeof payload.query === 'string') {
+    const known = queries.get(payload.query);
+    if (known !== undefined) payload.query = known;
+    else if (queries.size < MAX_INTERNED_QUERIES && payload.query.length <= MAX_INTERNED_LENGTH) queries.set(payload.query, payload.query);
+  }
+  return message;
+}
+
+const KEEP_ALIVE_MS = 12_000;
+/** What `onNext` answers in place of a result whose frame is already rendered: stringifies to `{}`. */
+const RENDERED = Object.freeze({});
+
+/**
+ * A result many subscribers receive (the same object: see shared-subscriptions.ts) is turned
+ * into JSON once, and into frame bytes once per subscription id; every socket of the group is
+ * then written the same bytes.
+ */
+class Frames {
+  private readonly rendered = new WeakMap<ExecutionResult, { json: string; byId: Map<string, Buffer> }>();
+
+  frame(result: ExecutionResult, id: string): Buffer {
+    let entry = this.rendered.get(result);
+    if (!entry) this.rendered.set(result, (entry = { json: JSON.stringify(result), byId: new Map() }));
+    let bytes = entry.byId.get(id);
+    if (!bytes) {
+      // Exactly what graphql-ws would write: {"id":...,"type":"next","payload":<result>}.
+      bytes = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":${entry.json}}`);
+      entry.byId.set(id, bytes);
+    }
+    return bytes;
+  }
+}
+
+/** The message graphql-ws writes for a `next` whose payload is RENDERED. */
+const placeholderMessage = (id: string) => JSON.stringify({ id, type: 'next', payload: RENDERED });
+
+/**
+ * graphql-ws's protocol core on a `ws` server: what graphql-ws/use/ws does (sub-protocol check,
+ * keep-alive pings, closing on internal errors), plus one thing: a `next` whose result carries no
+ * errors is written from the shared frame bytes instead of being stringified per subscriber.
+ */
+export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
+  options: ServerOptions<P, WsExtra>,
+  wss: WebSocketServer,
+): void {
+  const frames = new Frames();
+  /** Per socket: the frame to write for the placeholder message of a subscription id. */
+  const pending = new WeakMap<WebSocket, Map<string, Buffer>>();
+  const isProd = process.env.NODE_ENV === 'production';
+  const reasonOf = (error: unknown) =>
+    isProd ? 'Internal server error' : limit(error instanceof Error ? error.message : String(error));
+
+  const server = makeServer<P, WsExtra>({
+    ...options,
+    onNext: async (ctx, id, payload, args, result) => {
+      const replaced = await options.onNext?.(ctx, id, payload, args, result);
+      if (replaced || (result as ExecutionResult).errors) return replaced;
+      const socket = ctx.extra.socket;
+      let queued = pending.get(socket);
+      if (!queued) pending.set(socket, (queued = new Map()));
+      queued.set(placeholderMessage(id), frames.frame(result as ExecutionResult, id));
+      return RENDERED;
+    },
+  });
+  wss.options.handleProtocols = handleProtocols;
+
+  wss.once('error', (error) => {
+    console.error('Internal error emitted on the WebSocket server.', error);
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, reasonOf(error));
+  });
+
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    socket.once('error', (error) => {
+      console.error('Internal error emitted on a WebSocket socket.', error);
+      socket.close(CloseCode.InternalServerError, reasonOf(error));
+    });
+
+    let pongWait: NodeJS.Timeout | null = null;
+    const pingInterval = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      socket.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            const done = (error?: Error) => (error ? reject(error) : resolve());
+            const queued = pending.get(socket);
+            const frame = queued?.get(data);
+            if (frame) {
+              queued!.delete(data);
+              // A text frame: the bytes are the UTF-8 of the JSON message.
+              socket.send(frame, { binary: false }, done);
+            } else {
+              socket.send(data, done);
+            }
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', async (event) => {
+            try {
+              await cb(parseClientMessage(String(event)) as string);
+            } catch (error) {
+              console.error('Internal error occurred during message handling.', error);
+              socket.close(CloseCode.InternalServerError, reasonOf(error));
+            }
+          }),
+      },
+      { socket, request: { method: request.method, url: request.url, headers: request.headers } },
+    );
+
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(pingInterval);
+      void closed(code, String(reason));
+    });
+  });
+}
+
+/** Close reasons are at most 123 bytes. */
+function limit(reason: string): string {
+  return Buffer.byteLength(reason) <= 123 ? reason : 'Internal server error';
+}

@@ -1,14 +1,12 @@
 import { ApolloClient, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { KitchenQueueDocument, PlaceOrderDocument, type KitchenQueueSubscription } from './generated/graphql.js';
-import { createRestaurant, newKey, ok, startTestApp, tokenFor, type TestApp } from './support/harness.js';
+import { createRestaurant, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 test('a kitchen screen on Apollo Client with GraphQLWsLink gets the SNAPSHOT, then live orders, and resumes by cursor', async () => {
   const restaurant = await createRestaurant(t.app);

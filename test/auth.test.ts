@@ -19,11 +19,9 @@ import {
   type OrderFieldsFragment,
 } from './generated/graphql.js';
 import { eventCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, tokenFor, type TestApp } from './support/harness.js';
+import { createRestaurant, gql, newKey, ok, startTestApp, type TestApp, tokenFor, useTestApp } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 const ROLES: Role[] = ['OWNER', 'MANAGER', 'CASHIER', 'SERVER', 'KITCHEN', 'EXPO'];
 const now = () => Math.floor(Date.now() / 1000);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   BumpOrderDocument,
   OrderDocument,
@@ -8,11 +8,9 @@ import {
   type PlaceOrderInput,
 } from './generated/graphql.js';
 import { eventCount, events, orderCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, tokenFor, type TestApp } from './support/harness.js';
+import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 async function kitchen() {
   const restaurant = await createRestaurant(t.app);

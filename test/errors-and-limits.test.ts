@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config/config.js';
 import {
   BumpOrderDocument,
@@ -14,11 +14,9 @@ import {
   UpdateOrderDocument,
 } from './generated/graphql.js';
 import { counters, events } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, tokenFor, type TestApp } from './support/harness.js';
+import { createRestaurant, gql, newKey, ok, startTestApp, type TestApp, tokenFor, useTestApp } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 interface RawResponse {
   status: number;

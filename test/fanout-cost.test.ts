@@ -1,11 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { KitchenQueueDocument, PlaceOrderDocument } from './generated/graphql.js';
-import { createRestaurant, newKey, ok, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from './support/harness.js';
+import { createRestaurant, newKey, ok, subscribe, tokenFor, useTestApp, wsClient } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp({ redis: true })));
-afterAll(() => t.stop());
+const t = useTestApp({ redis: true });
 
 /** Every statement the app's pool sends to PostgreSQL, counted at the driver. */
 function countStatements(): { readonly count: number; stop(): void } {

@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { RestaurantSummary } from '../src/services/restaurant-directory.js';
 import {
   BumpOrderDocument,
@@ -12,11 +12,9 @@ import {
   type KitchenQueueSubscription,
 } from './generated/graphql.js';
 import { cursorSequence } from '../src/schema/types/kitchen-queue.js';
-import { createRestaurant, newKey, ok, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from './support/harness.js';
+import { createRestaurant, newKey, ok, subscribe, tokenFor, useTestApp, wsClient } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 const events = (results: ExecutionResult<KitchenQueueSubscription>[]) => results.map((r) => r.data!.kitchenQueue);
 const sequences = (results: ExecutionResult<KitchenQueueSubscription>[]) =>

@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { BumpOrderDocument, KitchenQueueDocument, PlaceOrderDocument } from './generated/graphql.js';
 import { TEST_DATABASE_URL } from './support/env.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, subscribe, tokenFor, wsClient, type TestApp } from './support/harness.js';
+import { createRestaurant, gql, newKey, ok, subscribe, tokenFor, useTestApp, wsClient } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 /** The real entry point, as `npm start` runs it, on the test database. */
 async function startServerProcess() {

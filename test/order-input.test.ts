@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   BumpOrderDocument,
   CancelOrderDocument,
@@ -10,11 +10,9 @@ import {
   type UpdateOrderInput,
 } from './generated/graphql.js';
 import { counters, eventCount, orderCount } from './support/db.js';
-import { createRestaurant, gql, itemsInput, newKey, ok, startTestApp, tokenFor, type TestApp } from './support/harness.js';
+import { createRestaurant, gql, itemsInput, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 /** One code point that is two UTF-16 units: lengths must count code points. */
 const E = '🍔';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   BumpOrderDocument,
   CancelOrderDocument,
@@ -10,11 +10,9 @@ import {
   type OrderFieldsFragment,
   type OrderStatus,
 } from './generated/graphql.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, tokenFor, type TestApp } from './support/harness.js';
+import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 type Order = OrderFieldsFragment;
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   BumpOrderDocument,
   CancelOrderDocument,
@@ -14,11 +14,9 @@ import {
   UpdateOrderDocument,
 } from './generated/graphql.js';
 import { eventCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, tokenFor, type TestApp } from './support/harness.js';
+import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
 
-let t: TestApp;
-beforeAll(async () => (t = await startTestApp()));
-afterAll(() => t.stop());
+const t = useTestApp();
 
 async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
   const response = await result;

@@ -2,6 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
@@ -36,6 +37,14 @@ export async function startTestApp(
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     stop: () => app.stop(),
   };
+}
+
+/** One server for the whole test file: started before its tests, stopped after them. */
+export function useTestApp(options: Parameters<typeof startTestApp>[0] = {}): TestApp {
+  const t = {} as TestApp;
+  beforeAll(async () => void Object.assign(t, await startTestApp(options)));
+  afterAll(() => t.stop());
+  return t;
 }
 
 export const DEFAULT_STATIONS: StationInput[] = [

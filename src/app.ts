@@ -87,7 +87,7 @@ export async function createApp(options: AppOptions) {
     return database && pubsub;
   };
   const server = createHttpServer(yoga, ready);
-  const sockets = attachGraphQLWebSocket(server, yoga, tokens);
+  const sockets = attachGraphQLWebSocket(server, yoga, tokens, log);
 
   const prune = () =>
     stream.prune(config.eventRetentionHours).then(

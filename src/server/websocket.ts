@@ -1,6 +1,7 @@
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -27,7 +28,7 @@ type Enveloped = ReturnType<KdsYoga['getEnveloped']>;
  * that a group of identical subscriptions shares is written as the same bytes to all of them
  * (ws-adapter.ts).
  */
-export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: TokenService) {
+export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: TokenService, log: Logger) {
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const extras = new WeakMap<WebSocket, SocketExtra>();
 
@@ -86,6 +87,7 @@ export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: To
       },
     },
     wss,
+    log,
   );
 
   return {

@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 /**
@@ -83,6 +84,7 @@ const placeholderMessage = (id: string) => JSON.stringify({ id, type: 'next', pa
 export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, WsExtra>,
   wss: WebSocketServer,
+  log: Logger,
 ): void {
   const frames = new Frames();
   /** Per socket: the frame to write for the placeholder message of a subscription id. */
@@ -106,13 +108,13 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
   wss.options.handleProtocols = handleProtocols;
 
   wss.once('error', (error) => {
-    console.error('Internal error emitted on the WebSocket server.', error);
+    log.error({ err: error }, 'internal error on the WebSocket server');
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, reasonOf(error));
   });
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     socket.once('error', (error) => {
-      console.error('Internal error emitted on a WebSocket socket.', error);
+      log.error({ err: error }, 'internal error on a WebSocket');
       socket.close(CloseCode.InternalServerError, reasonOf(error));
     });
 
@@ -150,7 +152,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
             try {
               await cb(parseClientMessage(String(event)) as string);
             } catch (error) {
-              console.error('Internal error occurred during message handling.', error);
+              log.error({ err: error }, 'internal error while handling a WebSocket message');
               socket.close(CloseCode.InternalServerError, reasonOf(error));
             }
           }),

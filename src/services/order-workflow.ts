@@ -1,10 +1,9 @@
-import { LockMode, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createHash } from 'node:crypto';
-import { Order, OrderItem, Restaurant, Station } from '../db/entities/index.js';
+import { createHash, randomUUID } from 'node:crypto';
 import { BadUserInputError, InvalidTransitionError, NotFoundError, VersionConflictError } from './errors.js';
 import { isId } from './ids.js';
-import { nextSequence, recordEvent, type KitchenEventPublisher, type KitchenEventRecord } from './kitchen-event-log.js';
+import type { KitchenEventPublisher, KitchenEventRecord } from './kitchen-event-log.js';
 import {
   parseInput,
   placeOrderInput,
@@ -23,7 +22,7 @@ import {
   type ItemStatus,
   type OrderStatus,
 } from './order-rules.js';
-import { snapshotOf, type OrderSnapshot } from './order-snapshot.js';
+import type { OrderItemSnapshot, OrderSnapshot, StationSnapshot } from './order-snapshot.js';
 
 const MAX_ITEMS = 100;
 
@@ -38,10 +37,53 @@ class AlreadyPlaced {
   constructor(readonly order: OrderSnapshot) {}
 }
 
+/** An item added by this change, with the position it takes. */
+interface NewItem {
+  item: OrderItemSnapshot;
+  position: number;
+}
+
+/** The order a change works on: the snapshot as loaded, plus what the change adds to it. */
+interface Draft {
+  order: OrderSnapshot;
+  added: NewItem[];
+}
+
+/** Finds the order a change locks: by its id, or by the id of one of its items. */
+type Locator = { orderId: string } | { itemId: string };
+
+/** Timestamps as OrderSnapshot writes them (`Date#toISOString`), straight from PostgreSQL. */
+const isoOf = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const ORDER_COLUMNS = [
+  'id',
+  'number',
+  'type',
+  'status',
+  'rush',
+  '"table"',
+  'customer_name as "customerName"',
+  'notes',
+  'version',
+  `${isoOf('created_at')} as "createdAt"`,
+  `${isoOf('updated_at')} as "updatedAt"`,
+  `${isoOf('started_at')} as "startedAt"`,
+  `${isoOf('ready_at')} as "readyAt"`,
+  `${isoOf('completed_at')} as "completedAt"`,
+  `${isoOf('cancelled_at')} as "cancelledAt"`,
+  'cancel_reason as "cancelReason"',
+].join(', ');
+
+/** Columns of the recordsets new items travel in as JSON. */
+const NEW_ITEM_RECORD =
+  'x(id uuid, position int, name text, quantity int, modifiers text[], notes text, station_id uuid)';
+
 /**
  * Every change a POS or a kitchen makes to an order. Each runs in one transaction that locks the
  * order row, applies the rules, and appends one kitchen event; the event is published only
- * after the commit, and a failed change writes and publishes nothing.
+ * after the commit, and a failed change writes and publishes nothing. The writes are plain SQL:
+ * the rules run in JS on the order's snapshot, and the snapshot the event carries is built from
+ * what was written, without reading it back.
  */
 export class OrderWorkflow {
   constructor(
@@ -55,42 +97,91 @@ export class OrderWorkflow {
     const requestHash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
     try {
       const event = await this.em().transactional(async (em) => {
-        // Taking the ticket number (and the event's sequence, in the same statement) locks the
-        // restaurant row: concurrent placeOrders queue here, so numbers never repeat and a
-        // concurrent retry sees the first order once it has committed. A retry or a refusal rolls
-        // both back.
-        const { number, sequence } = await this.takeNumberAndSequence(em, restaurantId);
-        const existing = await em.findOne(Order, { restaurant: restaurantId, clientRequestId });
-        if (existing) {
-          if (existing.requestHash !== requestHash) {
-            throw new BadUserInputError(
-              'input.clientRequestId was already used for a different order',
-              'input.clientRequestId',
-            );
-          }
-          await em.populate(existing, ['items.station']);
-          throw new AlreadyPlaced(snapshotOf(existing));
+        let added: NewItem[];
+        try {
+          added = this.newItems(input.items, await this.stationsOf(em, restaurantId), 0, 'input.items');
+        } catch (error) {
+          // A retry answers as the first request did, whatever became of its stations since.
+          await this.refuseRetry(em, restaurantId, clientRequestId, requestHash);
+          throw error;
         }
-        const stations = await this.stationsOf(em, restaurantId);
-        const now = new Date();
-        const order = em.create(Order, {
-          restaurant: em.getReference(Restaurant, restaurantId),
-          number,
+        const now = new Date().toISOString();
+        const order: OrderSnapshot = {
+          id: randomUUID(),
+          number: 0,
           type: input.type,
+          status: 'PENDING',
           rush: input.rush ?? false,
           table: input.table ?? null,
           customerName: input.customerName ?? null,
           notes: input.notes ?? null,
-          clientRequestId,
-          requestHash,
+          version: 1,
           createdAt: now,
           updatedAt: now,
-        });
-        this.addItems(em, order, input.items, stations, 'input.items');
-        // One flush writes the order, its items and its event.
-        const event = recordEvent(em, restaurantId, sequence, 'ORDER_CREATED', snapshotOf(order));
-        await em.flush();
-        return event;
+          startedAt: null,
+          readyAt: null,
+          completedAt: null,
+          cancelledAt: null,
+          cancelReason: null,
+          items: added.map(({ item }) => item),
+        };
+        const eventId = randomUUID();
+        // One statement takes the ticket number and the event's sequence (locking the restaurant
+        // row: concurrent placeOrders queue there, so numbers never repeat and events commit in
+        // sequence order), and writes the order, its items and its event. A retry that queued
+        // behind the first request finds its key taken, writes nothing, and rolls the counters back.
+        const rows = await em.execute<{ number: number; seq: string; order_id: string | null }[]>(
+          `with r as (
+             update restaurants set last_order_number = last_order_number + 1, last_event_sequence = last_event_sequence + 1
+             where id = ? returning last_order_number as number, last_event_sequence as seq
+           ), o as (
+             insert into orders (id, restaurant_id, number, type, status, rush, "table", customer_name, notes, version,
+                                 client_request_id, request_hash, created_at, updated_at)
+             select ?::uuid, ?::uuid, r.number, ?::text, 'PENDING', ?::boolean, ?::text, ?::text, ?::text, 1,
+                    ?::text, ?::text, ?::timestamptz, ?::timestamptz
+             from r
+             on conflict (restaurant_id, client_request_id) do nothing
+             returning id, number
+           ), i as (
+             insert into order_items (id, order_id, position, name, quantity, modifiers, notes, station_id, status)
+             select x.id, o.id, x.position, x.name, x.quantity, x.modifiers, x.notes, x.station_id, 'PENDING'
+             from o, jsonb_to_recordset(?::jsonb) as ${NEW_ITEM_RECORD}
+           ), e as (
+             insert into kitchen_events (id, restaurant_id, sequence, kind, order_id, previous_status, payload, created_at)
+             select ?::uuid, ?::uuid, r.seq, 'ORDER_CREATED', o.id, null,
+                    jsonb_set(?::jsonb, '{number}', to_jsonb(o.number)), ?::timestamptz
+             from r, o
+           )
+           select r.number, r.seq, o.id as order_id from r left join o on true`,
+          [
+            restaurantId,
+            order.id,
+            restaurantId,
+            order.type,
+            order.rush,
+            order.table,
+            order.customerName,
+            order.notes,
+            clientRequestId,
+            requestHash,
+            now,
+            now,
+            this.itemRecords(order.id, added),
+            eventId,
+            restaurantId,
+            JSON.stringify(order),
+            now,
+          ],
+        );
+        const row = rows[0];
+        if (!row) throw new NotFoundError('Restaurant');
+        if (row.order_id === null) {
+          // The key is taken: by a retry of the same request (which leaves with the first order) or not.
+          await this.refuseRetry(em, restaurantId, clientRequestId, requestHash);
+          throw new Error('clientRequestId conflicted, yet names no order');
+        }
+        order.number = row.number;
+        return this.eventOf(restaurantId, Number(row.seq), 'ORDER_CREATED', order, null, now);
       });
       await this.publisher.publish(event);
       return event.order;
@@ -110,7 +201,8 @@ export class OrderWorkflow {
     if (Object.values(input).every((value) => value === undefined)) {
       throw new BadUserInputError('input names nothing to change', 'input');
     }
-    return this.change(restaurantId, orderId, expectedVersion, async (order, em) => {
+    return this.change(restaurantId, { orderId }, expectedVersion, async (draft, em) => {
+      const { order } = draft;
       if (!isLive(order.status)) throw new InvalidTransitionError(order.status, order.status);
       if (input.table !== undefined) order.table = input.table;
       if (input.customerName !== undefined) order.customerName = input.customerName;
@@ -125,9 +217,11 @@ export class OrderWorkflow {
         if (order.items.length + input.addItems.length > MAX_ITEMS) {
           throw new BadUserInputError(`an order has at most ${MAX_ITEMS} items`, 'input.addItems');
         }
-        this.addItems(em, order, input.addItems, await this.stationsOf(em, restaurantId), 'input.addItems');
+        const stations = await this.stationsOf(em, restaurantId);
+        draft.added = this.newItems(input.addItems, stations, order.items.length, 'input.addItems');
+        order.items.push(...draft.added.map(({ item }) => item));
       }
-      if (!order.items.getItems().some((item) => item.status !== 'VOIDED')) {
+      if (!order.items.some((item) => item.status !== 'VOIDED')) {
         throw new BadUserInputError('an order must keep at least one item that is not voided', 'input.voidItemIds');
       }
       const before = order.status;
@@ -156,22 +250,15 @@ export class OrderWorkflow {
   }
 
   setOrderRush(restaurantId: string, orderId: string, rush: boolean): Promise<OrderSnapshot> {
-    return this.change(restaurantId, orderId, null, async (order) => {
+    return this.change(restaurantId, { orderId }, null, async ({ order }) => {
       if (!isLive(order.status)) throw new InvalidTransitionError(order.status, order.status);
       order.rush = rush;
       return { kind: 'ORDER_UPDATED' };
     });
   }
 
-  async setItemStatus(restaurantId: string, itemId: string, status: ItemStatus): Promise<OrderSnapshot> {
-    if (!isId(itemId)) throw new NotFoundError('Order item');
-    const owner = await this.em().findOne(
-      OrderItem,
-      { id: itemId, order: { restaurant: restaurantId } },
-      { fields: ['order'] },
-    );
-    if (!owner) throw new NotFoundError('Order item');
-    return this.change(restaurantId, owner.order.id, null, async (order) => {
+  setItemStatus(restaurantId: string, itemId: string, status: ItemStatus): Promise<OrderSnapshot> {
+    return this.change(restaurantId, { itemId }, null, async ({ order }) => {
       const item = order.items.find((i) => i.id === itemId)!;
       if (!isLive(order.status)) throw new InvalidTransitionError(order.status, order.status);
       // Voiding is the POS's call (updateOrder); a station moves items along the line only.
@@ -191,9 +278,9 @@ export class OrderWorkflow {
     orderId: string,
     expectedVersion: number | null | undefined,
     target: (from: OrderStatus) => OrderStatus | undefined,
-    alsoChange?: (order: Order) => void,
+    alsoChange?: (order: OrderSnapshot) => void,
   ): Promise<OrderSnapshot> {
-    return this.change(restaurantId, orderId, expectedVersion, async (order) => {
+    return this.change(restaurantId, { orderId }, expectedVersion, async ({ order }) => {
       const from = order.status;
       const to = assertLegalStep(from, target(from));
       this.enter(order, to);
@@ -207,8 +294,8 @@ export class OrderWorkflow {
   }
 
   /** The item rules: the first item started starts the order; all items ready makes it ready. */
-  private followItems(order: Order): void {
-    const live = order.items.getItems().filter((item) => item.status !== 'VOIDED');
+  private followItems(order: OrderSnapshot): void {
+    const live = order.items.filter((item) => item.status !== 'VOIDED');
     if (live.every((item) => item.status === 'READY')) {
       if (order.status === 'PENDING' || order.status === 'PREPARING') this.enter(order, 'READY');
     } else if (live.some((item) => item.status !== 'PENDING')) {
@@ -218,87 +305,195 @@ export class OrderWorkflow {
     }
   }
 
-  private enter(order: Order, status: OrderStatus): void {
+  private enter(order: OrderSnapshot, status: OrderStatus): void {
     order.status = status;
     const stamp = ENTERED_AT[status];
-    if (stamp) order[stamp] = new Date();
+    if (stamp) order[stamp] = new Date().toISOString();
   }
 
   /** Locks the order, checks its version, applies the change and appends its event; publishes after commit. */
   private async change(
     restaurantId: string,
-    orderId: string,
+    locator: Locator,
     expectedVersion: number | null | undefined,
-    apply: (order: Order, em: EntityManager) => Promise<Change>,
+    apply: (draft: Draft, em: EntityManager) => Promise<Change>,
   ): Promise<OrderSnapshot> {
-    if (!isId(orderId)) throw new NotFoundError('Order');
+    const notFound = 'orderId' in locator ? 'Order' : 'Order item';
+    const id = 'orderId' in locator ? locator.orderId : locator.itemId;
+    if (!isId(id)) throw new NotFoundError(notFound);
     const event = await this.em().transactional(async (em) => {
-      const order = await em.findOne(
-        Order,
-        { id: orderId, restaurant: restaurantId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      // The order row first; items only change under their order's lock, so the next statement
+      // reads them as they stand.
+      const orders = await em.execute<Omit<OrderSnapshot, 'items'>[]>(
+        `select ${ORDER_COLUMNS} from orders
+         where id = ${'orderId' in locator ? '?' : '(select order_id from order_items where id = ?)'} and restaurant_id = ?
+         for update`,
+        [id, restaurantId],
       );
-      if (!order) throw new NotFoundError('Order');
-      if (expectedVersion != null && expectedVersion !== order.version) {
-        throw new VersionConflictError(order.version);
+      const loaded = orders[0];
+      if (!loaded) throw new NotFoundError(notFound);
+      if (expectedVersion != null && expectedVersion !== loaded.version) {
+        throw new VersionConflictError(loaded.version);
       }
-      await em.populate(order, ['items.station']);
-      const { kind, previousStatus } = await apply(order, em);
+      const items = await this.itemsOf(em, loaded.id);
+      const draft: Draft = { order: { ...loaded, items }, added: [] };
+      const { order } = draft;
+      const statusBefore = new Map(items.map((item) => [item.id, item.status]));
+      const { kind, previousStatus } = await apply(draft, em);
       order.version += 1;
-      order.updatedAt = new Date();
-      // The order row is locked already; the restaurant row's lock orders the events. One flush
-      // writes the change and its event.
-      const sequence = await nextSequence(em, restaurantId);
-      const event = recordEvent(em, restaurantId, sequence, kind, snapshotOf(order), previousStatus ?? null);
-      await em.flush();
-      return event;
+      const now = new Date().toISOString();
+      order.updatedAt = now;
+      const changedItems = items
+        .filter((item) => item.status !== statusBefore.get(item.id))
+        .map((item) => ({ id: item.id, status: item.status }));
+      // One statement writes the order, its changed and new items, and its event; the restaurant
+      // row, locked last, orders the events.
+      const rows = await em.execute<{ seq: string }[]>(
+        `with o as (
+           update orders set status = ?, rush = ?, "table" = ?, customer_name = ?, notes = ?, version = ?,
+                  updated_at = ?::timestamptz, started_at = ?::timestamptz, ready_at = ?::timestamptz,
+                  completed_at = ?::timestamptz, cancelled_at = ?::timestamptz, cancel_reason = ?
+           where id = ?
+         ), u as (
+           update order_items i set status = x.status
+           from jsonb_to_recordset(?::jsonb) as x(id uuid, status text) where i.id = x.id
+         ), n as (
+           insert into order_items (id, order_id, position, name, quantity, modifiers, notes, station_id, status)
+           select x.id, ?::uuid, x.position, x.name, x.quantity, x.modifiers, x.notes, x.station_id, 'PENDING'
+           from jsonb_to_recordset(?::jsonb) as ${NEW_ITEM_RECORD}
+         ), r as (
+           update restaurants set last_event_sequence = last_event_sequence + 1 where id = ?
+           returning last_event_sequence as seq
+         )
+         insert into kitchen_events (id, restaurant_id, sequence, kind, order_id, previous_status, payload, created_at)
+         select ?::uuid, ?::uuid, r.seq, ?::text, ?::uuid, ?::text, ?::jsonb, ?::timestamptz from r
+         returning sequence as seq`,
+        [
+          order.status,
+          order.rush,
+          order.table,
+          order.customerName,
+          order.notes,
+          order.version,
+          order.updatedAt,
+          order.startedAt,
+          order.readyAt,
+          order.completedAt,
+          order.cancelledAt,
+          order.cancelReason,
+          order.id,
+          JSON.stringify(changedItems),
+          order.id,
+          this.itemRecords(order.id, draft.added),
+          restaurantId,
+          randomUUID(),
+          restaurantId,
+          kind,
+          order.id,
+          previousStatus ?? null,
+          JSON.stringify(order),
+          now,
+        ],
+      );
+      if (!rows[0]) throw new NotFoundError('Restaurant');
+      return this.eventOf(restaurantId, Number(rows[0].seq), kind, order, previousStatus ?? null, now);
     });
     await this.publisher.publish(event);
     return event.order;
   }
 
-  private addItems(
-    em: EntityManager,
-    order: Order,
-    items: OrderItemInput[],
-    stations: Station[],
-    path: string,
-  ): void {
+  /** The items to add, in position order from `position`, each with its station (the first non-expo one by default). */
+  private newItems(items: OrderItemInput[], stations: StationSnapshot[], position: number, path: string): NewItem[] {
     const fallback = stations.find((station) => !station.expo) ?? null;
-    let position = order.items.isInitialized() ? order.items.length : 0;
-    items.forEach((input, index) => {
+    return items.map((input, index) => {
       let station = fallback;
       if (input.stationId != null) {
         station = stations.find((s) => s.id === input.stationId) ?? null;
         if (!station) throw new NotFoundError(`Station of ${path}.${index}`);
       }
-      order.items.add(
-        em.create(OrderItem, {
-          order,
-          position: position++,
+      return {
+        position: position + index,
+        item: {
+          id: randomUUID(),
           name: input.name,
           quantity: input.quantity,
           modifiers: input.modifiers ?? [],
           notes: input.notes ?? null,
-          station,
+          station: station && { id: station.id, name: station.name, expo: station.expo },
           status: 'PENDING',
-        }),
-      );
+        },
+      };
     });
   }
 
-  private async takeNumberAndSequence(em: EntityManager, restaurantId: string): Promise<{ number: number; sequence: number }> {
-    const rows = await em.execute<{ number: number; seq: string }[]>(
-      'update restaurants set last_order_number = last_order_number + 1, last_event_sequence = last_event_sequence + 1 ' +
-        'where id = ? returning last_order_number as number, last_event_sequence as seq',
-      [restaurantId],
+  /** New items as the JSON recordset the inserts read. */
+  private itemRecords(orderId: string, added: NewItem[]): string {
+    return JSON.stringify(
+      added.map(({ item, position }) => ({
+        id: item.id,
+        order_id: orderId,
+        position,
+        name: item.name,
+        quantity: item.quantity,
+        modifiers: item.modifiers,
+        notes: item.notes,
+        station_id: item.station?.id ?? null,
+      })),
     );
-    if (!rows[0]) throw new NotFoundError('Restaurant');
-    return { number: rows[0].number, sequence: Number(rows[0].seq) };
   }
 
-  private stationsOf(em: EntityManager, restaurantId: string): Promise<Station[]> {
-    return em.find(Station, { restaurant: restaurantId }, { orderBy: { position: 'asc' } });
+  /**
+   * When the key already names an order (read now, after any earlier holder of the key committed):
+   * a retry with the same content leaves with that order, another request with the key is refused.
+   */
+  private async refuseRetry(em: EntityManager, restaurantId: string, clientRequestId: string, requestHash: string) {
+    const rows = await em.execute<{ id: string; request_hash: string }[]>(
+      'select id, request_hash from orders where restaurant_id = ? and client_request_id = ?',
+      [restaurantId, clientRequestId],
+    );
+    const existing = rows[0];
+    if (!existing) return;
+    if (existing.request_hash !== requestHash) {
+      throw new BadUserInputError('input.clientRequestId was already used for a different order', 'input.clientRequestId');
+    }
+    throw new AlreadyPlaced(await this.snapshotOf(em, existing.id));
+  }
+
+  private async snapshotOf(em: EntityManager, orderId: string): Promise<OrderSnapshot> {
+    const [order] = await em.execute<Omit<OrderSnapshot, 'items'>[]>(`select ${ORDER_COLUMNS} from orders where id = ?`, [
+      orderId,
+    ]);
+    const items = await this.itemsOf(em, orderId);
+    return { ...order!, items };
+  }
+
+  private itemsOf(em: EntityManager, orderId: string): Promise<OrderItemSnapshot[]> {
+    return em.execute<OrderItemSnapshot[]>(
+      `select i.id, i.name, i.quantity, i.modifiers, i.notes,
+              case when s.id is null then null else json_build_object('id', s.id, 'name', s.name, 'expo', s.expo) end as station,
+              i.status
+       from order_items i left join stations s on s.id = i.station_id
+       where i.order_id = ? order by i.position`,
+      [orderId],
+    );
+  }
+
+  private eventOf(
+    restaurantId: string,
+    sequence: number,
+    kind: KitchenEventRecord['kind'],
+    order: OrderSnapshot,
+    previousStatus: OrderStatus | null,
+    at: string,
+  ): KitchenEventRecord {
+    return { restaurantId, sequence, kind, previousStatus, order, at };
+  }
+
+  private stationsOf(em: EntityManager, restaurantId: string): Promise<StationSnapshot[]> {
+    return em.execute<StationSnapshot[]>(
+      'select id, name, expo from stations where restaurant_id = ? order by position',
+      [restaurantId],
+    );
   }
 
   private em(): EntityManager {

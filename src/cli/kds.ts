@@ -10,6 +10,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BadUserInputError, NotFoundError } from '../services/errors.js';
 import { ROLES, type Role } from '../services/order-rules.js';
 import type { RestaurantDirectory, RestaurantSummary, StationInput } from '../services/restaurant-directory.js';
+import { isSlug, MAX_RESTAURANT_NAME, MAX_SLUG, MAX_STATION_NAME, slugify } from '../services/restaurant-names.js';
 
 // The ORM, zod and jsonwebtoken load in seconds: imported when a command needs them, so that a
 // usage error or --help answers at once.
@@ -17,10 +18,6 @@ const loadConfig = async () => (await import('../config/config.js')).loadConfig(
 
 const DEFAULT_TTL = '12h';
 /** What RestaurantDirectory accepts; checked here too so that bad values are usage errors (exit 2). */
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const MAX_NAME = 200;
-const MAX_SLUG = 100;
-const MAX_STATION_NAME = 100;
 
 const USAGE = `Usage: npm run kds -- <command> [options]
 
@@ -193,13 +190,12 @@ async function restaurantCreate(args: string[]): Promise<void> {
     stations: { type: 'string' },
   });
   if (values.help) return write(process.stdout, USAGE);
-  const name = checkName(required(values.name, 'name'), 'name', MAX_NAME);
+  const name = checkName(required(values.name, 'name'), 'name', MAX_RESTAURANT_NAME);
   const stations = parseStations(required(values.stations, 'stations'));
   const slug = optional(values.slug, 'slug');
-  if (slug !== undefined && (!SLUG.test(slug) || slug.length > MAX_SLUG)) {
+  if (slug !== undefined && !isSlug(slug)) {
     throw new UsageError(`--slug "${slug}" must be lowercase letters, digits and single dashes, at most ${MAX_SLUG} characters`);
   }
-  const { slugify } = await import('../services/restaurant-directory.js');
   if (slug === undefined && !slugify(name)) throw new UsageError(`--name "${name}" gives no slug: pass --slug`);
   const output = { json: Boolean(values.json) };
   const restaurant = await withDirectory((directory) => directory.create({ name, slug, stations }));

@@ -51,7 +51,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   await pg.start();
   if (fresh) await pg.createDatabase(DATABASE);
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`,
+    url: embeddedPostgresUrl(port),
     stop: () => pg.stop(),
   };
 }

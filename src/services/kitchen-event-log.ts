@@ -18,8 +18,6 @@ export interface KitchenEventPublisher {
   publish(event: KitchenEventRecord): Promise<void>;
 }
 
-export const noPublisher: KitchenEventPublisher = { publish: async () => {} };
-
 export function toRecord(restaurantId: string, event: KitchenEvent): KitchenEventRecord {
   return {
     restaurantId,

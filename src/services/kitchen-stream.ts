@@ -24,7 +24,8 @@ export interface QueueItem {
   at: string;
   order: OrderSnapshot | null;
   previousStatus: OrderStatus | null;
-  orders: OrderSnapshot[] | null;
+  /** Set on SNAPSHOT only. A committed event is its own item: the feed hands every screen the same object. */
+  orders?: OrderSnapshot[] | null;
 }
 
 export interface KitchenStreamOptions {
@@ -44,28 +45,6 @@ interface FeedEntry {
   ready: Promise<void>;
   refs: number;
   linger?: NodeJS.Timeout;
-}
-
-const items = new WeakMap<KitchenEventRecord, QueueItem>();
-
-/**
- * One event is one item, the same object for every screen that receives it: whoever turns items
- * into messages can recognise an event it has already rendered, and render it once per audience.
- */
-function itemOf(event: KitchenEventRecord): QueueItem {
-  let item = items.get(event);
-  if (!item) {
-    item = {
-      kind: event.kind,
-      sequence: event.sequence,
-      at: event.at,
-      order: event.order,
-      previousStatus: event.previousStatus,
-      orders: null,
-    };
-    items.set(event, item);
-  }
-  return item;
 }
 
 /**
@@ -110,7 +89,7 @@ export class KitchenStream implements KitchenEventPublisher {
     const accept = (order: OrderSnapshot) => !station || concernsStation(order, station);
     return this.follow(restaurantId, accept, async (feed) => {
       const replay = after === undefined ? undefined : await this.replay(restaurantId, feed, after);
-      if (replay) return { head: replay.events.filter((e) => accept(e.order)).map(itemOf), upTo: replay.upTo };
+      if (replay) return { head: replay.events.filter((e) => accept(e.order)), upTo: replay.upTo };
       const snapshot = await this.snapshot(restaurantId, station ?? null);
       return { head: [snapshot], upTo: snapshot.sequence };
     });
@@ -166,11 +145,11 @@ export class KitchenStream implements KitchenEventPublisher {
         const early: KitchenEventRecord[] = [];
         detach = acquired.feed.attach((event) => {
           if (upTo === undefined) early.push(event);
-          else if (event.sequence > upTo && accept(event.order)) out.push(itemOf(event));
+          else if (event.sequence > upTo && accept(event.order)) out.push(event);
         });
         const { head, upTo: covered } = await start(acquired.feed);
         for (const item of head) out.push(item);
-        for (const event of early) if (event.sequence > covered && accept(event.order)) out.push(itemOf(event));
+        for (const event of early) if (event.sequence > covered && accept(event.order)) out.push(event);
         upTo = covered;
       } catch (error) {
         out.fail(error);

@@ -456,10 +456,10 @@ export class OrderWorkflow {
     if (existing.request_hash !== requestHash) {
       throw new BadUserInputError('input.clientRequestId was already used for a different order', 'input.clientRequestId');
     }
-    throw new AlreadyPlaced(await this.snapshotOf(em, existing.id));
+    throw new AlreadyPlaced(await this.readOrder(em, existing.id));
   }
 
-  private async snapshotOf(em: EntityManager, orderId: string): Promise<OrderSnapshot> {
+  private async readOrder(em: EntityManager, orderId: string): Promise<OrderSnapshot> {
     const [order] = await em.execute<Omit<OrderSnapshot, 'items'>[]>(`select ${ORDER_COLUMNS} from orders where id = ?`, [
       orderId,
     ]);

@@ -4,6 +4,7 @@ import { Restaurant, Station } from '../db/entities/index.js';
 import { BadUserInputError, NotFoundError } from './errors.js';
 import { isId } from './ids.js';
 import type { StationSnapshot } from './order-snapshot.js';
+import { isSlug, MAX_RESTAURANT_NAME, MAX_STATION_NAME, slugify } from './restaurant-names.js';
 
 export interface RestaurantSummary {
   id: string;
@@ -15,18 +16,6 @@ export interface RestaurantSummary {
 export interface StationInput {
   name: string;
   expo: boolean;
-}
-
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-export function slugify(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 100);
 }
 
 function summaryOf(restaurant: Restaurant): RestaurantSummary {
@@ -44,9 +33,11 @@ export class RestaurantDirectory {
 
   async create(input: { name: string; slug?: string; stations: StationInput[] }): Promise<RestaurantSummary> {
     const name = input.name.trim();
-    if (!name || name.length > 200) throw new BadUserInputError('name must be 1 to 200 characters', 'name');
+    if (!name || name.length > MAX_RESTAURANT_NAME) {
+      throw new BadUserInputError(`name must be 1 to ${MAX_RESTAURANT_NAME} characters`, 'name');
+    }
     const slug = input.slug ?? slugify(name);
-    if (!SLUG.test(slug) || slug.length > 100) {
+    if (!isSlug(slug)) {
       throw new BadUserInputError('slug must be lowercase letters, digits and single dashes', 'slug');
     }
     this.checkStations(input.stations);
@@ -103,7 +94,9 @@ export class RestaurantDirectory {
     const names = new Set<string>();
     for (const station of stations) {
       const name = station.name.trim();
-      if (!name || name.length > 100) throw new BadUserInputError('station names must be 1 to 100 characters', 'stations');
+      if (!name || name.length > MAX_STATION_NAME) {
+        throw new BadUserInputError(`station names must be 1 to ${MAX_STATION_NAME} characters`, 'stations');
+      }
       if (names.has(name)) throw new BadUserInputError(`station "${name}" is named twice`, 'stations');
       names.add(name);
     }

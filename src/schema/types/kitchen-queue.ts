@@ -42,7 +42,7 @@ const KitchenQueueEventRef = builder.objectRef<QueueItem>('KitchenQueueEvent').i
       type: [OrderRef],
       nullable: true,
       description: "Set on SNAPSHOT: the whole live queue, in kitchenQueue's order.",
-      resolve: (item) => item.orders,
+      resolve: (item) => item.orders ?? null,
     }),
   }),
 });

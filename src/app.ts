@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import { openDatabase } from './db/orm.js';
+import { sqlOf } from './db/sql.js';
 import { createInProcessBus } from './pubsub/in-process.js';
 import { createRedisBus } from './pubsub/redis.js';
 import type { Services } from './schema/context.js';
@@ -73,7 +74,7 @@ export async function createApp(options: AppOptions) {
     onError: (error) => log.warn({ err: error }, 'kitchen stream'),
     ...options.stream,
   });
-  const services: Services = { orders: new OrderWorkflow(orm, stream), reader, restaurants, stream };
+  const services: Services = { orders: new OrderWorkflow(sqlOf(orm), stream), reader, restaurants, stream };
   const tokens = new TokenService(config.jwt, cachedExistence((id) => restaurants.exists(id)));
 
   const yoga = createKdsYoga({

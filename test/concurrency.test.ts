@@ -7,7 +7,7 @@ import {
   UpdateOrderDocument,
   type PlaceOrderInput,
 } from './generated/graphql.js';
-import { eventCount, events, orderCount } from './support/db.js';
+import { counters, eventCount, events, orderCount } from './support/db.js';
 import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
@@ -36,6 +36,8 @@ test('10 concurrent bumps with the same expectedVersion: exactly one wins, 9 are
   }
   expect((await ok(t.url, OrderDocument, { id: order.id }, cook)).order).toMatchObject({ status: 'PREPARING', version: order.version + 1 });
   expect(await eventCount(t.app, restaurant.id)).toBe(2);
+  // The losers spent no event sequence: the next change takes 3, so screens see no gap.
+  expect(await counters(t.app, restaurant.id)).toEqual({ lastOrderNumber: 1, lastEventSequence: 2 });
 });
 
 test('10 concurrent bumps without expectedVersion apply one after another: 3 steps, then INVALID_TRANSITION', async () => {
@@ -81,6 +83,8 @@ test('concurrent retries of one placeOrder make one order and one event', async 
   expect(results.map((r) => r.placeOrder.number)).toEqual(Array.from({ length: 8 }, () => 1));
   expect(await orderCount(t.app, restaurant.id)).toBe(1);
   expect(await eventCount(t.app, restaurant.id)).toBe(1);
+  // The retries spent no ticket number and no event sequence.
+  expect(await counters(t.app, restaurant.id)).toEqual({ lastOrderNumber: 1, lastEventSequence: 1 });
 });
 
 test('concurrent changes to one order are all kept: no lost update', async () => {

@@ -230,6 +230,28 @@ describe('stations', () => {
     expect(await read(order.id, cook)).toEqual(order);
   });
 
+  test('stations added or renamed after orders were placed are used at once, by placeOrder and updateOrder', async () => {
+    const { pos, restaurant, byName } = await kitchen([{ name: 'Expo', expo: true }]);
+    const first = await place(pos, [{ name: 'Water' }]);
+    expect(first.items[0]!.station).toBeNull();
+    // Added behind the server's back (as the CLI does): the new first non-expo station is the default,
+    // and its id is known to the next order that names it.
+    const grill = await t.app.services.restaurants.addStation(restaurant.id, { name: 'Grill', expo: false });
+    const second = await place(pos, [{ name: 'Steak' }, { name: 'Check', stationId: byName.Expo!.id }]);
+    expect(second.items.map((i) => i.station)).toEqual([
+      { id: grill.id, name: 'Grill', expo: false },
+      { id: byName.Expo!.id, name: 'Expo', expo: true },
+    ]);
+    const fry = await t.app.services.restaurants.addStation(restaurant.id, { name: 'Fry', expo: false });
+    expect((await place(pos, [{ name: 'Fries', stationId: fry.id }])).items[0]!.station).toEqual({ id: fry.id, name: 'Fry', expo: false });
+    await t.app.orm.em.getConnection().execute('update stations set name = ? where id = ?', ['Broiler', grill.id]);
+    expect((await place(pos, [{ name: 'Burger' }])).items[0]!.station).toEqual({ id: grill.id, name: 'Broiler', expo: false });
+    await t.app.orm.em.getConnection().execute('update stations set name = ? where id = ?', ['Charcoal', grill.id]);
+    const { updateOrder } = await ok(t.url, UpdateOrderDocument, { id: second.id, input: { addItems: [{ name: 'Ribs' }] } }, pos);
+    expect(updateOrder.items[2]!.station).toEqual({ id: grill.id, name: 'Charcoal', expo: false });
+    expect(updateOrder.version).toBe(2);
+  });
+
   test('Order.items(stationId) shows a station its own items, and an expo station all of them', async () => {
     const { pos, cook, byName } = await kitchen();
     const order = await place(pos, [

@@ -1,5 +1,3 @@
-import type { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { createHash, randomUUID } from 'node:crypto';
 import { BadUserInputError, InvalidTransitionError, NotFoundError, VersionConflictError } from './errors.js';
 import { isId } from './ids.js';
@@ -22,7 +20,9 @@ import {
   type ItemStatus,
   type OrderStatus,
 } from './order-rules.js';
-import type { OrderItemSnapshot, OrderSnapshot, StationSnapshot } from './order-snapshot.js';
+import type { OrderItemSnapshot, OrderSnapshot } from './order-snapshot.js';
+import type { Sql, SqlError } from './sql.js';
+import { STATIONS_DIGEST, StationCatalog } from './station-catalog.js';
 
 const MAX_ITEMS = 100;
 
@@ -32,30 +32,33 @@ interface Change {
   previousStatus?: OrderStatus;
 }
 
-/** A retry of a placeOrder that already committed: leaves the transaction without writing. */
-class AlreadyPlaced {
-  constructor(readonly order: OrderSnapshot) {}
-}
-
 /** An item added by this change, with the position it takes. */
 interface NewItem {
   item: OrderItemSnapshot;
   position: number;
 }
 
-/** The order a change works on: the snapshot as loaded, plus what the change adds to it. */
+/** The order a change works on: the snapshot as read, plus what the change adds to it. */
 interface Draft {
   order: OrderSnapshot;
   added: NewItem[];
+  /** The digest of the stations the added items were given, which the write checks. */
+  stationsDigest?: string;
+  /** Whether to read stations past the catalog's copy: a write before this one found it stale. */
+  freshStations: boolean;
 }
 
-/** Finds the order a change locks: by its id, or by the id of one of its items. */
+/** Finds the order a change works on: by its id, or by the id of one of its items. */
 type Locator = { orderId: string } | { itemId: string };
+
+/** A change that lost its race this many times in a row gives up with VERSION_CONFLICT. */
+const MAX_ATTEMPTS = 25;
 
 /** Timestamps as OrderSnapshot writes them (`Date#toISOString`), straight from PostgreSQL. */
 const isoOf = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const ORDER_COLUMNS = [
+/** An order as its snapshot, items (with their stations) included, from `orders o`. */
+const ORDER_SNAPSHOT = [
   'id',
   'number',
   'type',
@@ -72,75 +75,95 @@ const ORDER_COLUMNS = [
   `${isoOf('completed_at')} as "completedAt"`,
   `${isoOf('cancelled_at')} as "cancelledAt"`,
   'cancel_reason as "cancelReason"',
+  `coalesce((
+     select json_agg(json_build_object(
+              'id', i.id, 'name', i.name, 'quantity', i.quantity, 'modifiers', i.modifiers, 'notes', i.notes,
+              'station', case when s.id is null then null else json_build_object('id', s.id, 'name', s.name, 'expo', s.expo) end,
+              'status', i.status) order by i.position)
+     from order_items i left join stations s on s.id = i.station_id
+     where i.order_id = o.id), '[]') as items`,
 ].join(', ');
 
 /** Columns of the recordsets new items travel in as JSON. */
 const NEW_ITEM_RECORD =
   'x(id uuid, position int, name text, quantity int, modifiers text[], notes text, station_id uuid)';
 
+/** The unique key that makes placeOrder idempotent. */
+const REQUEST_KEY = 'orders_restaurant_client_request_unique';
+
+const isTakenRequestKey = (error: unknown) => (error as SqlError | null)?.constraint === REQUEST_KEY;
+
 /**
- * Every change a POS or a kitchen makes to an order. Each runs in one transaction that locks the
- * order row, applies the rules, and appends one kitchen event; the event is published only
- * after the commit, and a failed change writes and publishes nothing. The writes are plain SQL:
- * the rules run in JS on the order's snapshot, and the snapshot the event carries is built from
- * what was written, without reading it back.
+ * Every change a POS or a kitchen makes to an order. Each is one SQL statement that writes the
+ * order, its items and its kitchen event together or not at all; the event is published only
+ * after that commit, and a failed change writes and publishes nothing. A change reads the order,
+ * applies the rules in JS, and writes only if the order's version is still the one it read
+ * (else it reads again): no transaction stays open across round trips. The event's snapshot is
+ * built from what was written, without reading it back.
  */
 export class OrderWorkflow {
+  private readonly stations: StationCatalog;
+
   constructor(
-    private readonly orm: MikroORM,
+    private readonly sql: Sql,
     private readonly publisher: KitchenEventPublisher,
-  ) {}
+  ) {
+    this.stations = new StationCatalog(sql);
+  }
 
   async placeOrder(restaurantId: string, rawInput: PlaceOrderInput): Promise<OrderSnapshot> {
     const input = parseInput(placeOrderInput, rawInput, 'input');
     const { clientRequestId, ...content } = input;
     const requestHash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
-    try {
-      const event = await this.em().transactional(async (em) => {
-        let added: NewItem[];
-        try {
-          added = this.newItems(input.items, await this.stationsOf(em, restaurantId), 0, 'input.items');
-        } catch (error) {
-          // A retry answers as the first request did, whatever became of its stations since.
-          await this.refuseRetry(em, restaurantId, clientRequestId, requestHash);
-          throw error;
-        }
-        const now = new Date().toISOString();
-        const order: OrderSnapshot = {
-          id: randomUUID(),
-          number: 0,
-          type: input.type,
-          status: 'PENDING',
-          rush: input.rush ?? false,
-          table: input.table ?? null,
-          customerName: input.customerName ?? null,
-          notes: input.notes ?? null,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-          startedAt: null,
-          readyAt: null,
-          completedAt: null,
-          cancelledAt: null,
-          cancelReason: null,
-          items: added.map(({ item }) => item),
-        };
-        const eventId = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      let added: NewItem[];
+      let stationsDigest: string;
+      try {
+        ({ added, digest: stationsDigest } = await this.newItems(restaurantId, input.items, 0, 'input.items', attempt > 1));
+      } catch (error) {
+        // A retry answers as the first request did, whatever became of its stations since.
+        const placed = await this.placedBefore(restaurantId, clientRequestId, requestHash);
+        if (placed) return placed;
+        throw error;
+      }
+      const now = new Date().toISOString();
+      const order: OrderSnapshot = {
+        id: randomUUID(),
+        number: 0,
+        type: input.type,
+        status: 'PENDING',
+        rush: input.rush ?? false,
+        table: input.table ?? null,
+        customerName: input.customerName ?? null,
+        notes: input.notes ?? null,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        startedAt: null,
+        readyAt: null,
+        completedAt: null,
+        cancelledAt: null,
+        cancelReason: null,
+        items: added.map(({ item }) => item),
+      };
+      let rows: { number: number; seq: string }[];
+      try {
         // One statement takes the ticket number and the event's sequence (locking the restaurant
         // row: concurrent placeOrders queue there, so numbers never repeat and events commit in
-        // sequence order), and writes the order, its items and its event. A retry that queued
-        // behind the first request finds its key taken, writes nothing, and rolls the counters back.
-        const rows = await em.execute<{ number: number; seq: string; order_id: string | null }[]>(
+        // sequence order), and writes the order, its items and its event, if the stations are
+        // still those the items were given. A retry that queued behind the first request fails on
+        // the request key, and the whole statement with it: no number or sequence is spent.
+        rows = await this.sql(
           `with r as (
              update restaurants set last_order_number = last_order_number + 1, last_event_sequence = last_event_sequence + 1
-             where id = ? returning last_order_number as number, last_event_sequence as seq
+             where id = ? and ${STATIONS_DIGEST} = ?
+             returning last_order_number as number, last_event_sequence as seq
            ), o as (
              insert into orders (id, restaurant_id, number, type, status, rush, "table", customer_name, notes, version,
                                  client_request_id, request_hash, created_at, updated_at)
              select ?::uuid, ?::uuid, r.number, ?::text, 'PENDING', ?::boolean, ?::text, ?::text, ?::text, 1,
                     ?::text, ?::text, ?::timestamptz, ?::timestamptz
              from r
-             on conflict (restaurant_id, client_request_id) do nothing
              returning id, number
            ), i as (
              insert into order_items (id, order_id, position, name, quantity, modifiers, notes, station_id, status)
@@ -152,9 +175,11 @@ export class OrderWorkflow {
                     jsonb_set(?::jsonb, '{number}', to_jsonb(o.number)), ?::timestamptz
              from r, o
            )
-           select r.number, r.seq, o.id as order_id from r left join o on true`,
+           select o.number, r.seq from r, o`,
           [
             restaurantId,
+            restaurantId,
+            stationsDigest,
             order.id,
             restaurantId,
             order.type,
@@ -166,28 +191,29 @@ export class OrderWorkflow {
             requestHash,
             now,
             now,
-            this.itemRecords(order.id, added),
-            eventId,
+            this.itemRecords(added),
+            randomUUID(),
             restaurantId,
             JSON.stringify(order),
             now,
           ],
         );
-        const row = rows[0];
-        if (!row) throw new NotFoundError('Restaurant');
-        if (row.order_id === null) {
-          // The key is taken: by a retry of the same request (which leaves with the first order) or not.
-          await this.refuseRetry(em, restaurantId, clientRequestId, requestHash);
-          throw new Error('clientRequestId conflicted, yet names no order');
-        }
-        order.number = row.number;
-        return this.eventOf(restaurantId, Number(row.seq), 'ORDER_CREATED', order, null, now);
-      });
+      } catch (error) {
+        if (!isTakenRequestKey(error)) throw error;
+        const placed = await this.placedBefore(restaurantId, clientRequestId, requestHash);
+        if (placed) return placed;
+        throw error;
+      }
+      const row = rows[0];
+      if (!row) {
+        // The stations changed since the catalog read them (or there is no such restaurant).
+        if (attempt < MAX_ATTEMPTS) continue;
+        throw new NotFoundError('Restaurant');
+      }
+      order.number = row.number;
+      const event = this.eventOf(restaurantId, Number(row.seq), 'ORDER_CREATED', order, null, now);
       await this.publisher.publish(event);
-      return event.order;
-    } catch (error) {
-      if (error instanceof AlreadyPlaced) return error.order;
-      throw error;
+      return order;
     }
   }
 
@@ -201,7 +227,7 @@ export class OrderWorkflow {
     if (Object.values(input).every((value) => value === undefined)) {
       throw new BadUserInputError('input names nothing to change', 'input');
     }
-    return this.change(restaurantId, { orderId }, expectedVersion, async (draft, em) => {
+    return this.change(restaurantId, { orderId }, expectedVersion, async (draft) => {
       const { order } = draft;
       if (!isLive(order.status)) throw new InvalidTransitionError(order.status, order.status);
       if (input.table !== undefined) order.table = input.table;
@@ -217,8 +243,15 @@ export class OrderWorkflow {
         if (order.items.length + input.addItems.length > MAX_ITEMS) {
           throw new BadUserInputError(`an order has at most ${MAX_ITEMS} items`, 'input.addItems');
         }
-        const stations = await this.stationsOf(em, restaurantId);
-        draft.added = this.newItems(input.addItems, stations, order.items.length, 'input.addItems');
+        const { added, digest } = await this.newItems(
+          restaurantId,
+          input.addItems,
+          order.items.length,
+          'input.addItems',
+          draft.freshStations,
+        );
+        draft.added = added;
+        draft.stationsDigest = digest;
         order.items.push(...draft.added.map(({ item }) => item));
       }
       if (!order.items.some((item) => item.status !== 'VOIDED')) {
@@ -311,58 +344,60 @@ export class OrderWorkflow {
     if (stamp) order[stamp] = new Date().toISOString();
   }
 
-  /** Locks the order, checks its version, applies the change and appends its event; publishes after commit. */
+  /**
+   * Reads the order, checks its version, applies the change, and writes it with its event if the
+   * order is still at the version read; else reads again. Publishes after the write commits.
+   */
   private async change(
     restaurantId: string,
     locator: Locator,
     expectedVersion: number | null | undefined,
-    apply: (draft: Draft, em: EntityManager) => Promise<Change>,
+    apply: (draft: Draft) => Promise<Change>,
   ): Promise<OrderSnapshot> {
     const notFound = 'orderId' in locator ? 'Order' : 'Order item';
     const id = 'orderId' in locator ? locator.orderId : locator.itemId;
     if (!isId(id)) throw new NotFoundError(notFound);
-    const event = await this.em().transactional(async (em) => {
-      // The order row first; items only change under their order's lock, so the next statement
-      // reads them as they stand.
-      const orders = await em.execute<Omit<OrderSnapshot, 'items'>[]>(
-        `select ${ORDER_COLUMNS} from orders
-         where id = ${'orderId' in locator ? '?' : '(select order_id from order_items where id = ?)'} and restaurant_id = ?
-         for update`,
+    const where = 'orderId' in locator ? 'o.id = ?' : 'o.id = (select order_id from order_items where id = ?)';
+    for (let attempt = 1; ; attempt++) {
+      const [order] = await this.sql<OrderSnapshot>(
+        `select ${ORDER_SNAPSHOT} from orders o where ${where} and o.restaurant_id = ?`,
         [id, restaurantId],
       );
-      const loaded = orders[0];
-      if (!loaded) throw new NotFoundError(notFound);
-      if (expectedVersion != null && expectedVersion !== loaded.version) {
-        throw new VersionConflictError(loaded.version);
+      if (!order) throw new NotFoundError(notFound);
+      if (expectedVersion != null && expectedVersion !== order.version) {
+        throw new VersionConflictError(order.version);
       }
-      const items = await this.itemsOf(em, loaded.id);
-      const draft: Draft = { order: { ...loaded, items }, added: [] };
-      const { order } = draft;
-      const statusBefore = new Map(items.map((item) => [item.id, item.status]));
-      const { kind, previousStatus } = await apply(draft, em);
+      if (attempt > MAX_ATTEMPTS) throw new VersionConflictError(order.version);
+      const draft: Draft = { order, added: [], freshStations: attempt > 1 };
+      const statusBefore = new Map(order.items.map((item) => [item.id, item.status]));
+      const { kind, previousStatus } = await apply(draft);
+      const readVersion = order.version;
       order.version += 1;
       const now = new Date().toISOString();
       order.updatedAt = now;
-      const changedItems = items
-        .filter((item) => item.status !== statusBefore.get(item.id))
+      const changedItems = order.items
+        .filter((item) => statusBefore.has(item.id) && item.status !== statusBefore.get(item.id))
         .map((item) => ({ id: item.id, status: item.status }));
-      // One statement writes the order, its changed and new items, and its event; the restaurant
-      // row, locked last, orders the events.
-      const rows = await em.execute<{ seq: string }[]>(
+      // One statement: the order (if still at the version read, and the stations of new items as
+      // they were given), its changed and new items, and its event. The items and the restaurant
+      // row are written only when the order row was: a write that lost its race spends nothing.
+      // The order row is locked before the restaurant row, whose sequence orders the events.
+      const rows = await this.sql<{ seq: string }>(
         `with o as (
            update orders set status = ?, rush = ?, "table" = ?, customer_name = ?, notes = ?, version = ?,
                   updated_at = ?::timestamptz, started_at = ?::timestamptz, ready_at = ?::timestamptz,
                   completed_at = ?::timestamptz, cancelled_at = ?::timestamptz, cancel_reason = ?
-           where id = ?
+           where id = ? and version = ? and (?::text is null or ${STATIONS_DIGEST} = ?::text)
+           returning id
          ), u as (
            update order_items i set status = x.status
-           from jsonb_to_recordset(?::jsonb) as x(id uuid, status text) where i.id = x.id
+           from o, jsonb_to_recordset(?::jsonb) as x(id uuid, status text) where i.id = x.id and i.order_id = o.id
          ), n as (
            insert into order_items (id, order_id, position, name, quantity, modifiers, notes, station_id, status)
-           select x.id, ?::uuid, x.position, x.name, x.quantity, x.modifiers, x.notes, x.station_id, 'PENDING'
-           from jsonb_to_recordset(?::jsonb) as ${NEW_ITEM_RECORD}
+           select x.id, o.id, x.position, x.name, x.quantity, x.modifiers, x.notes, x.station_id, 'PENDING'
+           from o, jsonb_to_recordset(?::jsonb) as ${NEW_ITEM_RECORD}
          ), r as (
-           update restaurants set last_event_sequence = last_event_sequence + 1 where id = ?
+           update restaurants set last_event_sequence = last_event_sequence + 1 from o where restaurants.id = ?
            returning last_event_sequence as seq
          )
          insert into kitchen_events (id, restaurant_id, sequence, kind, order_id, previous_status, payload, created_at)
@@ -382,9 +417,12 @@ export class OrderWorkflow {
           order.cancelledAt,
           order.cancelReason,
           order.id,
+          readVersion,
+          draft.stationsDigest ?? null,
+          restaurantId,
+          draft.stationsDigest ?? null,
           JSON.stringify(changedItems),
-          order.id,
-          this.itemRecords(order.id, draft.added),
+          this.itemRecords(draft.added),
           restaurantId,
           randomUUID(),
           restaurantId,
@@ -395,20 +433,35 @@ export class OrderWorkflow {
           now,
         ],
       );
-      if (!rows[0]) throw new NotFoundError('Restaurant');
-      return this.eventOf(restaurantId, Number(rows[0].seq), kind, order, previousStatus ?? null, now);
-    });
-    await this.publisher.publish(event);
-    return event.order;
+      if (!rows[0]) continue; // Another change committed since the read: read it and try again.
+      const event = this.eventOf(restaurantId, Number(rows[0].seq), kind, order, previousStatus ?? null, now);
+      await this.publisher.publish(event);
+      return order;
+    }
   }
 
-  /** The items to add, in position order from `position`, each with its station (the first non-expo one by default). */
-  private newItems(items: OrderItemInput[], stations: StationSnapshot[], position: number, path: string): NewItem[] {
-    const fallback = stations.find((station) => !station.expo) ?? null;
-    return items.map((input, index) => {
+  /**
+   * The items to add, in position order from `position`, each with its station (the first
+   * non-expo one by default), and the digest of the stations they were given. A station the
+   * catalog's copy does not know is looked for once more in the table before it is refused.
+   */
+  private async newItems(
+    restaurantId: string,
+    items: OrderItemInput[],
+    position: number,
+    path: string,
+    fresh: boolean,
+  ): Promise<{ added: NewItem[]; digest: string }> {
+    const stations = await this.stations.of(restaurantId, fresh);
+    const byId = new Map(stations.list.map((station) => [station.id, station]));
+    if (!fresh && items.some((input) => input.stationId != null && !byId.has(input.stationId))) {
+      return this.newItems(restaurantId, items, position, path, true);
+    }
+    const fallback = stations.list.find((station) => !station.expo) ?? null;
+    const added = items.map((input, index): NewItem => {
       let station = fallback;
       if (input.stationId != null) {
-        station = stations.find((s) => s.id === input.stationId) ?? null;
+        station = byId.get(input.stationId) ?? null;
         if (!station) throw new NotFoundError(`Station of ${path}.${index}`);
       }
       return {
@@ -424,14 +477,14 @@ export class OrderWorkflow {
         },
       };
     });
+    return { added, digest: stations.digest };
   }
 
   /** New items as the JSON recordset the inserts read. */
-  private itemRecords(orderId: string, added: NewItem[]): string {
+  private itemRecords(added: NewItem[]): string {
     return JSON.stringify(
       added.map(({ item, position }) => ({
         id: item.id,
-        order_id: orderId,
         position,
         name: item.name,
         quantity: item.quantity,
@@ -443,39 +496,26 @@ export class OrderWorkflow {
   }
 
   /**
-   * When the key already names an order (read now, after any earlier holder of the key committed):
-   * a retry with the same content leaves with that order, another request with the key is refused.
+   * The order a request key already names (read now, after any earlier holder of the key
+   * committed), when this is a retry with the same content; another request with the key is
+   * refused; null when the key names nothing.
    */
-  private async refuseRetry(em: EntityManager, restaurantId: string, clientRequestId: string, requestHash: string) {
-    const rows = await em.execute<{ id: string; request_hash: string }[]>(
-      'select id, request_hash from orders where restaurant_id = ? and client_request_id = ?',
+  private async placedBefore(
+    restaurantId: string,
+    clientRequestId: string,
+    requestHash: string,
+  ): Promise<OrderSnapshot | null> {
+    const [existing] = await this.sql<OrderSnapshot & { requestHash: string }>(
+      `select ${ORDER_SNAPSHOT}, request_hash as "requestHash" from orders o
+       where o.restaurant_id = ? and o.client_request_id = ?`,
       [restaurantId, clientRequestId],
     );
-    const existing = rows[0];
-    if (!existing) return;
-    if (existing.request_hash !== requestHash) {
+    if (!existing) return null;
+    const { requestHash: firstHash, ...order } = existing;
+    if (firstHash !== requestHash) {
       throw new BadUserInputError('input.clientRequestId was already used for a different order', 'input.clientRequestId');
     }
-    throw new AlreadyPlaced(await this.readOrder(em, existing.id));
-  }
-
-  private async readOrder(em: EntityManager, orderId: string): Promise<OrderSnapshot> {
-    const [order] = await em.execute<Omit<OrderSnapshot, 'items'>[]>(`select ${ORDER_COLUMNS} from orders where id = ?`, [
-      orderId,
-    ]);
-    const items = await this.itemsOf(em, orderId);
-    return { ...order!, items };
-  }
-
-  private itemsOf(em: EntityManager, orderId: string): Promise<OrderItemSnapshot[]> {
-    return em.execute<OrderItemSnapshot[]>(
-      `select i.id, i.name, i.quantity, i.modifiers, i.notes,
-              case when s.id is null then null else json_build_object('id', s.id, 'name', s.name, 'expo', s.expo) end as station,
-              i.status
-       from order_items i left join stations s on s.id = i.station_id
-       where i.order_id = ? order by i.position`,
-      [orderId],
-    );
+    return order;
   }
 
   private eventOf(
@@ -487,16 +527,5 @@ export class OrderWorkflow {
     at: string,
   ): KitchenEventRecord {
     return { restaurantId, sequence, kind, previousStatus, order, at };
-  }
-
-  private stationsOf(em: EntityManager, restaurantId: string): Promise<StationSnapshot[]> {
-    return em.execute<StationSnapshot[]>(
-      'select id, name, expo from stations where restaurant_id = ? order by position',
-      [restaurantId],
-    );
-  }
-
-  private em(): EntityManager {
-    return this.orm.em.fork() as EntityManager;
   }
 }

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import { openDatabase } from './db/orm.js';
-import { sqlOf } from './db/sql.js';
+import { createSqlPool } from './db/sql.js';
 import { createInProcessBus } from './pubsub/in-process.js';
 import { createRedisBus } from './pubsub/redis.js';
 import type { Services } from './schema/context.js';
@@ -65,16 +65,17 @@ export async function createApp(options: AppOptions) {
   if (!databaseUrl) throw new Error('createApp needs a database URL');
 
   const orm = await openDatabase(databaseUrl, { logger: (message) => log.debug(message) });
+  const statements = createSqlPool(databaseUrl, (error) => log.warn({ err: error }, 'idle database connection'));
   const baseBus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createInProcessBus();
   const bus = options.wrapBus ? options.wrapBus(baseBus) : baseBus;
 
-  const reader = new OrderReader(orm);
+  const reader = new OrderReader(statements.sql);
   const restaurants = new RestaurantDirectory(orm);
   const stream = new KitchenStream(orm, bus, reader, {
     onError: (error) => log.warn({ err: error }, 'kitchen stream'),
     ...options.stream,
   });
-  const services: Services = { orders: new OrderWorkflow(sqlOf(orm), stream), reader, restaurants, stream };
+  const services: Services = { orders: new OrderWorkflow(statements.sql, stream), reader, restaurants, stream };
   const tokens = new TokenService(config.jwt, cachedExistence((id) => restaurants.exists(id)));
 
   const yoga = createKdsYoga({
@@ -128,6 +129,7 @@ export async function createApp(options: AppOptions) {
         clearTimeout(force);
         stream.close();
         await bus.close();
+        await statements.close();
         await orm.close(true);
       })();
       return stopping;

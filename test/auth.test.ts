@@ -96,6 +96,16 @@ describe('HTTP bearer tokens', () => {
     expect(await meWith(`Bearer ${good}`)).toMatchObject({ data: { me: { id: 'screen-1', role: 'KITCHEN' } } });
   });
 
+  test('a token that worked is refused from the second of its exp on', async () => {
+    const restaurant = await createRestaurant(t.app);
+    const token = tokenFor(t.app, restaurant, 'KITCHEN', 1);
+    expect(await meWith(`Bearer ${token}`)).toMatchObject({ data: { me: { role: 'KITCHEN' } } });
+    const { exp } = jwt.decode(token) as { exp: number };
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now()));
+    const response = await meWith(`Bearer ${token}`);
+    expect(response.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Token expired', 'UNAUTHENTICATED']]);
+  });
+
   test('a mutation without a valid token is UNAUTHENTICATED and writes nothing', async () => {
     const restaurant = await createRestaurant(t.app);
     const order = (await ok(t.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items: [{ name: 'A' }] } }, tokenFor(t.app, restaurant, 'OWNER'))).placeOrder;

@@ -1,10 +1,8 @@
-import { IsolationLevel, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Order } from '../db/entities/index.js';
 import { AsyncQueue } from './async-queue.js';
 import { NotFoundError } from './errors.js';
 import type { EventBus } from './event-bus.js';
-import { isId } from './ids.js';
 import {
   currentSequence,
   eventsAfter,
@@ -97,7 +95,7 @@ export class KitchenStream implements KitchenEventPublisher {
 
   /** The changes of one order that commit from now on. */
   async orderChanges(restaurantId: string, orderId: string): Promise<AsyncIterableIterator<QueueItem>> {
-    if (!isId(orderId) || !(await this.em().count(Order, { id: orderId, restaurant: restaurantId }))) {
+    if (!(await this.reader.order(restaurantId, orderId))) {
       throw new NotFoundError('Order');
     }
     return this.follow(
@@ -181,17 +179,12 @@ export class KitchenStream implements KitchenEventPublisher {
     return { events, upTo: events.at(-1)?.sequence ?? after };
   }
 
-  /** The live queue and the sequence it reflects, read in one consistent snapshot. */
-  private snapshot(restaurantId: string, station: StationSnapshot | null): Promise<QueueItem> {
-    return this.em().transactional(
-      async (em) => {
-        const sequence = await currentSequence(em, restaurantId);
-        if (sequence === null) throw new NotFoundError('Restaurant');
-        const orders = await this.reader.kitchenQueue(restaurantId, station, em);
-        return { kind: 'SNAPSHOT', sequence, at: new Date().toISOString(), order: null, previousStatus: null, orders };
-      },
-      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
-    );
+  /** The live queue and the sequence it reflects. */
+  private async snapshot(restaurantId: string, station: StationSnapshot | null): Promise<QueueItem> {
+    const queue = await this.reader.queueSnapshot(restaurantId, station);
+    if (!queue) throw new NotFoundError('Restaurant');
+    const { sequence, orders } = queue;
+    return { kind: 'SNAPSHOT', sequence, at: new Date().toISOString(), order: null, previousStatus: null, orders };
   }
 
   private async acquire(restaurantId: string): Promise<FeedEntry> {

@@ -1,10 +1,9 @@
-import type { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Order } from '../db/entities/index.js';
 import { BadUserInputError } from './errors.js';
 import { isId } from './ids.js';
 import { LIVE_STATUSES, type OrderStatus } from './order-rules.js';
-import { concernsStation, snapshotOf, type OrderSnapshot, type StationSnapshot } from './order-snapshot.js';
+import { concernsStation, type OrderSnapshot, type StationSnapshot } from './order-snapshot.js';
+import { ORDER_SNAPSHOT } from './order-sql.js';
+import type { Sql } from './sql.js';
 
 export interface OrderPage {
   orders: OrderSnapshot[];
@@ -26,29 +25,44 @@ function cursorNumber(cursor: string): number {
   return number;
 }
 
+/** The live queue and the event sequence it reflects, read in one statement: one snapshot. */
+export interface QueueSnapshot {
+  sequence: number;
+  orders: OrderSnapshot[];
+}
+
 /** What screens and POS terminals read: always within the caller's restaurant. */
 export class OrderReader {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(private readonly sql: Sql) {}
 
   async order(restaurantId: string, orderId: string): Promise<OrderSnapshot | null> {
     if (!isId(orderId)) return null;
-    const order = await this.em().findOne(
-      Order,
-      { id: orderId, restaurant: restaurantId },
-      { populate: ['items.station'] },
+    const [order] = await this.sql<OrderSnapshot>(
+      `select ${ORDER_SNAPSHOT} from orders o where o.id = ? and o.restaurant_id = ?`,
+      [orderId, restaurantId],
     );
-    return order ? snapshotOf(order) : null;
+    return order ?? null;
   }
 
   /** The live queue, rush first, then oldest first; with a station, the orders that concern it. */
-  async kitchenQueue(restaurantId: string, station?: StationSnapshot | null, em = this.em()): Promise<OrderSnapshot[]> {
-    const orders = await em.find(
-      Order,
-      { restaurant: restaurantId, status: { $in: [...LIVE_STATUSES] } },
-      { populate: ['items.station'], orderBy: { rush: 'desc', createdAt: 'asc', number: 'asc' } },
+  async kitchenQueue(restaurantId: string, station?: StationSnapshot | null): Promise<OrderSnapshot[]> {
+    return (await this.queueSnapshot(restaurantId, station))?.orders ?? [];
+  }
+
+  /** `kitchenQueue` with the sequence of the last event it reflects; null for no such restaurant. */
+  async queueSnapshot(restaurantId: string, station?: StationSnapshot | null): Promise<QueueSnapshot | null> {
+    // "createdAt" is the ISO text of a UTC millisecond timestamp: it sorts as the timestamp does.
+    const [row] = await this.sql<{ seq: string; orders: OrderSnapshot[] }>(
+      `select r.last_event_sequence as seq,
+              coalesce((select json_agg(q order by q.rush desc, q."createdAt", q.number)
+                        from (select ${ORDER_SNAPSHOT} from orders o
+                              where o.restaurant_id = r.id and o.status = any(?::text[])) q), '[]') as orders
+       from restaurants r where r.id = ?`,
+      [LIVE_STATUSES, restaurantId],
     );
-    const snapshots = orders.map(snapshotOf);
-    return station ? snapshots.filter((order) => concernsStation(order, station)) : snapshots;
+    if (!row) return null;
+    const orders = station ? row.orders.filter((order) => concernsStation(order, station)) : row.orders;
+    return { sequence: Number(row.seq), orders };
   }
 
   /** History, newest first, paged by ticket number. */
@@ -61,23 +75,17 @@ export class OrderReader {
       throw new BadUserInputError(`first must be 1 to ${PAGE_MAX}`, 'first');
     }
     const before = args.after ? cursorNumber(args.after) : undefined;
-    const orders = await this.em().find(
-      Order,
-      {
-        restaurant: restaurantId,
-        ...(args.status?.length ? { status: { $in: args.status } } : {}),
-        ...(before !== undefined ? { number: { $lt: before } } : {}),
-      },
-      { populate: ['items.station'], orderBy: { number: 'desc' }, limit: first + 1, strategy: 'select-in' },
+    const statuses = args.status?.length ? args.status : null;
+    const orders = await this.sql<OrderSnapshot>(
+      `select ${ORDER_SNAPSHOT} from orders o
+       where o.restaurant_id = ? and (?::text[] is null or o.status = any(?::text[])) and (?::int is null or o.number < ?::int)
+       order by o.number desc limit ?`,
+      [restaurantId, statuses, statuses, before ?? null, before ?? null, first + 1],
     );
     return {
-      orders: orders.slice(0, first).map(snapshotOf),
+      orders: orders.slice(0, first),
       hasNextPage: orders.length > first,
       hasPreviousPage: before !== undefined,
     };
-  }
-
-  private em(): EntityManager {
-    return this.orm.em.fork() as EntityManager;
   }
 }

@@ -1,4 +1,3 @@
-import type { Order } from '../db/entities/index.js';
 import type { ItemStatus, OrderStatus, OrderType } from './order-rules.js';
 
 export interface StationSnapshot {
@@ -39,39 +38,6 @@ export interface OrderSnapshot {
   cancelledAt: string | null;
   cancelReason: string | null;
   items: OrderItemSnapshot[];
-}
-
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-
-/** Expects `items` and their stations loaded. */
-export function snapshotOf(order: Order): OrderSnapshot {
-  return {
-    id: order.id,
-    number: order.number,
-    type: order.type,
-    status: order.status,
-    rush: order.rush,
-    table: order.table,
-    customerName: order.customerName,
-    notes: order.notes,
-    version: order.version,
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-    startedAt: iso(order.startedAt),
-    readyAt: iso(order.readyAt),
-    completedAt: iso(order.completedAt),
-    cancelledAt: iso(order.cancelledAt),
-    cancelReason: order.cancelReason,
-    items: order.items.getItems().map((item) => ({
-      id: item.id,
-      name: item.name,
-      quantity: item.quantity,
-      modifiers: [...item.modifiers],
-      notes: item.notes,
-      station: item.station ? { id: item.station.id, name: item.station.name, expo: item.station.expo } : null,
-      status: item.status,
-    })),
-  };
 }
 
 /** Whether a screen of `station` cares about this order: expo sees all, others their own items. */

@@ -21,6 +21,7 @@ import {
   type OrderStatus,
 } from './order-rules.js';
 import type { OrderItemSnapshot, OrderSnapshot } from './order-snapshot.js';
+import { ORDER_SNAPSHOT } from './order-sql.js';
 import type { Sql, SqlError } from './sql.js';
 import { STATIONS_DIGEST, StationCatalog } from './station-catalog.js';
 
@@ -53,36 +54,6 @@ type Locator = { orderId: string } | { itemId: string };
 
 /** A change that lost its race this many times in a row gives up with VERSION_CONFLICT. */
 const MAX_ATTEMPTS = 25;
-
-/** Timestamps as OrderSnapshot writes them (`Date#toISOString`), straight from PostgreSQL. */
-const isoOf = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/** An order as its snapshot, items (with their stations) included, from `orders o`. */
-const ORDER_SNAPSHOT = [
-  'id',
-  'number',
-  'type',
-  'status',
-  'rush',
-  '"table"',
-  'customer_name as "customerName"',
-  'notes',
-  'version',
-  `${isoOf('created_at')} as "createdAt"`,
-  `${isoOf('updated_at')} as "updatedAt"`,
-  `${isoOf('started_at')} as "startedAt"`,
-  `${isoOf('ready_at')} as "readyAt"`,
-  `${isoOf('completed_at')} as "completedAt"`,
-  `${isoOf('cancelled_at')} as "cancelledAt"`,
-  'cancel_reason as "cancelReason"',
-  `coalesce((
-     select json_agg(json_build_object(
-              'id', i.id, 'name', i.name, 'quantity', i.quantity, 'modifiers', i.modifiers, 'notes', i.notes,
-              'station', case when s.id is null then null else json_build_object('id', s.id, 'name', s.name, 'expo', s.expo) end,
-              'status', i.status) order by i.position)
-     from order_items i left join stations s on s.id = i.station_id
-     where i.order_id = o.id), '[]') as items`,
-].join(', ');
 
 /** Columns of the recordsets new items travel in as JSON. */
 const NEW_ITEM_RECORD =

@@ -14,7 +14,17 @@ export interface ProcSample {
   cpuSeconds: number;
   /** From the probe inside the child (process.memoryUsage), after a forced GC when asked. */
   heapUsedBytes: number | null;
+  /** From the probe: the event loop's delay and the GC pauses since the previous sample. */
+  window: ProbeWindow | null;
   at: number;
+}
+
+export interface ProbeWindow {
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
 }
 
 export interface ChildOptions {
@@ -136,8 +146,11 @@ export class MeasuredChild {
 
   /** RSS and CPU from /proc; the heap from the probe, after two forced GCs when `gc`. */
   async sample(gc = false): Promise<ProcSample> {
-    const answer = await this.ask<{ heapUsed: number }>({ probe: 'sample', gc });
-    return { ...procSample(this.pid), heapUsedBytes: answer?.heapUsed ?? null, at: performance.now() };
+    const answer = await this.ask<{ heapUsed: number } & ProbeWindow>({ probe: 'sample', gc });
+    const window = answer
+      ? (({ loopDelayP99Ms, loopDelayMaxMs, gcCount, gcTotalMs, gcMaxMs }) => ({ loopDelayP99Ms, loopDelayMaxMs, gcCount, gcTotalMs, gcMaxMs }))(answer)
+      : null;
+    return { ...procSample(this.pid), heapUsedBytes: answer?.heapUsed ?? null, window, at: performance.now() };
   }
 
   /** SIGTERM (the server drains), then SIGKILL if it takes too long. */

@@ -3,6 +3,7 @@
  * answers the parent's IPC questions about memory and CPU. Nothing in src/ knows about it, and the
  * IPC channel is unref'd, so it never keeps the child alive or changes how it shuts down.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { memoryUsage } from 'node:process';
 import { writeHeapSnapshot } from 'node:v8';
 
@@ -14,6 +15,18 @@ interface ProbeRequest {
 }
 
 const maybeGc = (globalThis as { gc?: () => void }).gc;
+
+// Since the previous sample: how late the event loop ran a timer, and the GC pauses (what makes tails).
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let gc = { count: 0, totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 if (process.send && process.channel) {
   process.on('message', (message: ProbeRequest) => {
@@ -28,7 +41,18 @@ if (process.send && process.channel) {
     }
     const memory = memoryUsage();
     const cpu = process.cpuUsage();
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const window = {
+      loopDelayP99Ms: ms(loopDelay.percentile(99)),
+      loopDelayMaxMs: ms(loopDelay.max),
+      gcCount: gc.count,
+      gcTotalMs: Math.round(gc.totalMs),
+      gcMaxMs: Math.round(gc.maxMs * 10) / 10,
+    };
+    loopDelay.reset();
+    gc = { count: 0, totalMs: 0, maxMs: 0 };
     process.send?.({
+      ...window,
       probe: 'sample',
       id: message.id,
       rss: memory.rss,

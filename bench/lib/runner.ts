@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
-import { MeasuredChild, ROOT, type ProcSample } from './child.js';
+import { MeasuredChild, ROOT, type ProbeWindow, type ProcSample } from './child.js';
 import { freshDatabase, provision, tokenFor, type BenchRestaurant } from './db.js';
 import { Ledger, Senders } from './senders.js';
 import { Screen, type Clock } from './screens.js';
@@ -68,6 +68,8 @@ export interface TargetResult {
     heapAfterTrafficMB: number | null;
   };
   cpu: { connectS: number; trafficS: number; totalS: number; perThousandMutationsS: number | null };
+  /** The event loop's delay and the GC pauses during the traffic. */
+  traffic?: ProbeWindow | null;
   sql?: {
     connect: SqlCounts;
     traffic: SqlCounts;
@@ -313,6 +315,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
         totalS: round(afterTraffic.cpuSeconds - begin.cpuSeconds, 2),
         perThousandMutationsS: mutations ? round((trafficCpu / mutations) * 1000, 3) : null,
       },
+      traffic: workload.name === 'idle' ? null : afterTraffic.window,
       storm: stormResult,
     };
     if (sqlCounter) {

@@ -9,10 +9,11 @@ function reply(res: ServerResponse, status: number, body: object): void {
 }
 
 /**
- * A chunked body announces no length, so the content-length check cannot see it: count its bytes here,
- * refuse it once it passes the limit, and hand yoga the bytes read (it takes a Buffer `body` as the body).
+ * Reads the body here, counting its bytes (a chunked body announces no length), refuses it once it
+ * passes the limit, and hands yoga the bytes read: yoga takes a Buffer `body` as it is, where it
+ * would otherwise wrap the socket in web streams (and a size-limiting transform) for every request.
  */
-function readChunkedBody(req: IncomingMessage, res: ServerResponse, yoga: KdsYoga): void {
+function readBody(req: IncomingMessage, res: ServerResponse, yoga: KdsYoga): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -53,8 +54,8 @@ export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>) {
       req.resume();
       return reply(res, 413, { errors: [{ message: 'Request body is larger than 100 KB' }] });
     }
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) {
-      return readChunkedBody(req, res, yoga);
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
+      return readBody(req, res, yoga);
     }
     void yoga(req, res);
   });

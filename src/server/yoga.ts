@@ -44,6 +44,8 @@ export function createKdsYoga({ services, tokens, log, production }: YogaOptions
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // http.ts reads every body and refuses those over 100 KB before yoga sees them.
+    maxRequestBodySize: false,
     logging: log,
     graphiql: {
       title: 'Kitchen display server',

@@ -1,19 +1,35 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { BadUserInputError } from './errors.js';
 import { ORDER_TYPES } from './order-rules.js';
+
+/** Code points in `value` (a surrogate pair is one), without making an array of them. */
+function codePoints(value: string): number {
+  let count = value.length;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count -= 1;
+        i += 1;
+      }
+    }
+  }
+  return count;
+}
 
 /** Lengths count Unicode code points, as the contract says, not UTF-16 units. */
 const text = (min: number, max: number) =>
   z.string().superRefine((value, ctx) => {
     // PostgreSQL text and jsonb cannot hold U+0000: refuse it here rather than fail in the driver (a 500).
     if (value.includes('\u0000')) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not contain NUL characters' });
+      ctx.addIssue({ code: 'custom', message: 'must not contain NUL characters' });
       return;
     }
-    const length = [...value].length;
+    const length = codePoints(value);
     if (length < min || length > max) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         message: min > 0 ? `must be ${min} to ${max} characters` : `must be at most ${max} characters`,
       });
     }

@@ -1,14 +1,15 @@
-import { expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   BumpOrderDocument,
   OrderDocument,
+  RecallOrderDocument,
   PlaceOrderDocument,
   SetItemStatusDocument,
   UpdateOrderDocument,
   type PlaceOrderInput,
 } from './generated/graphql.js';
 import { counters, eventCount, events, orderCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
+import { createRestaurant, gql, newKey, ok, startTestApp, tokenFor, useTestApp, type TestApp } from './support/harness.js';
 
 const t = useTestApp();
 
@@ -100,4 +101,25 @@ test('concurrent changes to one order are all kept: no lost update', async () =>
   expect(final).toMatchObject({ status: 'READY', version: 6, notes: 'allergy' });
   expect(final.items.map((i) => i.status)).toEqual(['READY', 'READY', 'READY', 'READY']);
   expect(await eventCount(t.app, restaurant.id)).toBe(6);
+});
+
+describe('two instances on one database', () => {
+  let other: TestApp;
+  beforeAll(async () => void (other = await startTestApp()));
+  afterAll(() => other.stop());
+
+  test('a change starts from the order as it stands, not from what this instance wrote last', async () => {
+    const { pos, cook } = await kitchen();
+    const order = await place(pos);
+    const bump = async (url: string, expectedVersion?: number) =>
+      (await gql(url, BumpOrderDocument, { id: order.id, expectedVersion }, cook)).data?.bumpOrder;
+    // This instance wrote it last as PENDING; the other moves it on twice.
+    expect(await bump(other.url)).toMatchObject({ status: 'PREPARING', version: 2 });
+    expect(await bump(other.url)).toMatchObject({ status: 'READY', version: 3 });
+    expect(await bump(t.url)).toMatchObject({ status: 'COMPLETED', version: 4 });
+    // This instance wrote it last as COMPLETED (which refuses a bump); the other recalls it.
+    expect((await ok(other.url, RecallOrderDocument, { id: order.id }, cook)).recallOrder).toMatchObject({ status: 'READY', version: 5 });
+    expect(await bump(t.url)).toMatchObject({ status: 'COMPLETED', version: 6 });
+    expect((await ok(t.url, OrderDocument, { id: order.id }, cook)).order).toMatchObject({ status: 'COMPLETED', version: 6 });
+  });
 });

@@ -173,14 +173,25 @@ describe('orderChanged', () => {
     const watched = await k.place();
     const other = await k.place();
     const pos = subscribe(wsClient(t.wsUrl, k.cashier), OrderChangedDocument, { id: watched.id });
+    // It sends nothing when it starts: change the order until a change arrives, and it is live.
+    let rush = false;
+    let version = watched.version;
+    while (pos.results.length === 0) {
+      rush = !rush;
+      version = (await ok(t.url, SetOrderRushDocument, { id: watched.id, rush }, k.cashier)).setOrderRush.version;
+      await pos.take(1, 200).catch(() => undefined);
+      if (version > watched.version + 50) throw new Error('orderChanged never started');
+    }
+    expect(pos.results[0]!.data!.orderChanged).toMatchObject({ kind: 'ORDER_UPDATED', order: { id: watched.id } });
+    const before = (await pos.take(version - pos.results[0]!.data!.orderChanged.order!.version + 1)).length;
     await k.bump(other.id);
     await k.bump(watched.id);
     await k.bump(other.id);
-    await ok(t.url, SetOrderRushDocument, { id: watched.id, rush: true }, k.cashier);
-    const received = (await pos.take(2)).map((r) => r.data!.orderChanged);
+    await ok(t.url, SetOrderRushDocument, { id: watched.id, rush: !rush }, k.cashier);
+    const received = (await pos.take(before + 2)).slice(before).map((r) => r.data!.orderChanged);
     expect(received.map((e) => [e.kind, e.order!.id, e.order!.version])).toEqual([
-      ['ORDER_STATUS_CHANGED', watched.id, 2],
-      ['ORDER_UPDATED', watched.id, 3],
+      ['ORDER_STATUS_CHANGED', watched.id, version + 1],
+      ['ORDER_UPDATED', watched.id, version + 2],
     ]);
     pos.dispose();
   });

@@ -23,6 +23,7 @@ import {
 import type { OrderItemSnapshot, OrderSnapshot } from './order-snapshot.js';
 import { ORDER_SNAPSHOT } from './order-sql.js';
 import type { Sql, SqlError } from './sql.js';
+import { RecentOrders, type KnownOrder } from './recent-orders.js';
 import { STATIONS_DIGEST, StationCatalog } from './station-catalog.js';
 
 const MAX_ITEMS = 100;
@@ -43,8 +44,11 @@ interface NewItem {
 interface Draft {
   order: OrderSnapshot;
   added: NewItem[];
-  /** The digest of the stations the added items were given, which the write checks. */
-  stationsDigest?: string;
+  /**
+   * The digests of the stations the draft's items were given (the order as read or remembered,
+   * and any added items): the write checks that the stations still digest to each of them.
+   */
+  stationsDigests: string[];
   /** Whether to read stations past the catalog's copy: a write before this one found it stale. */
   freshStations: boolean;
 }
@@ -74,6 +78,7 @@ const isTakenRequestKey = (error: unknown) => (error as SqlError | null)?.constr
  */
 export class OrderWorkflow {
   private readonly stations: StationCatalog;
+  private readonly recent = new RecentOrders();
 
   constructor(
     private readonly sql: Sql,
@@ -182,6 +187,7 @@ export class OrderWorkflow {
         throw new NotFoundError('Restaurant');
       }
       order.number = row.number;
+      this.recent.remember(restaurantId, order, stationsDigest);
       const event = this.eventOf(restaurantId, Number(row.seq), 'ORDER_CREATED', order, null, now);
       await this.publisher.publish(event);
       return order;
@@ -222,7 +228,7 @@ export class OrderWorkflow {
           draft.freshStations,
         );
         draft.added = added;
-        draft.stationsDigest = digest;
+        draft.stationsDigests.push(digest);
         order.items.push(...draft.added.map(({ item }) => item));
       }
       if (!order.items.some((item) => item.status !== 'VOIDED')) {
@@ -330,18 +336,29 @@ export class OrderWorkflow {
     if (!isId(id)) throw new NotFoundError(notFound);
     const where = 'orderId' in locator ? 'o.id = ?' : 'o.id = (select order_id from order_items where id = ?)';
     for (let attempt = 1; ; attempt++) {
-      const [order] = await this.sql<OrderSnapshot>(
-        `select ${ORDER_SNAPSHOT} from orders o where ${where} and o.restaurant_id = ?`,
-        [id, restaurantId],
-      );
-      if (!order) throw new NotFoundError(notFound);
+      let known = attempt === 1 && 'orderId' in locator ? this.recent.take(restaurantId, locator.orderId) : undefined;
+      // A copy that disagrees with the caller's version may be the stale one: the table decides.
+      if (known && expectedVersion != null && expectedVersion !== known.order.version) known = undefined;
+      const remembered = known !== undefined;
+      known ??= await this.read(restaurantId, where, id);
+      if (!known) throw new NotFoundError(notFound);
+      const { order } = known;
       if (expectedVersion != null && expectedVersion !== order.version) {
         throw new VersionConflictError(order.version);
       }
       if (attempt > MAX_ATTEMPTS) throw new VersionConflictError(order.version);
-      const draft: Draft = { order, added: [], freshStations: attempt > 1 };
+      const draft: Draft = { order, added: [], stationsDigests: [known.stationsDigest], freshStations: attempt > 1 };
       const statusBefore = new Map(order.items.map((item) => [item.id, item.status]));
-      const { kind, previousStatus } = await apply(draft);
+      let change: Change;
+      try {
+        change = await apply(draft);
+      } catch (error) {
+        // Only the order as it stands may refuse a change: a remembered copy may be overtaken.
+        if (!remembered) throw error;
+        this.recent.forget(order.id);
+        continue;
+      }
+      const { kind, previousStatus } = change;
       const readVersion = order.version;
       order.version += 1;
       const now = new Date().toISOString();
@@ -358,7 +375,7 @@ export class OrderWorkflow {
            update orders set status = ?, rush = ?, "table" = ?, customer_name = ?, notes = ?, version = ?,
                   updated_at = ?::timestamptz, started_at = ?::timestamptz, ready_at = ?::timestamptz,
                   completed_at = ?::timestamptz, cancelled_at = ?::timestamptz, cancel_reason = ?
-           where id = ? and version = ? and (?::text is null or ${STATIONS_DIGEST} = ?::text)
+           where id = ? and version = ? and ${STATIONS_DIGEST} = all(?::text[])
            returning id
          ), u as (
            update order_items i set status = x.status
@@ -389,9 +406,8 @@ export class OrderWorkflow {
           order.cancelReason,
           order.id,
           readVersion,
-          draft.stationsDigest ?? null,
           restaurantId,
-          draft.stationsDigest ?? null,
+          draft.stationsDigests,
           JSON.stringify(changedItems),
           this.itemRecords(draft.added),
           restaurantId,
@@ -404,11 +420,27 @@ export class OrderWorkflow {
           now,
         ],
       );
-      if (!rows[0]) continue; // Another change committed since the read: read it and try again.
+      if (!rows[0]) {
+        // Another change committed since the read (or the stations changed): read it and try again.
+        this.recent.forget(order.id);
+        continue;
+      }
+      this.recent.remember(restaurantId, order, draft.stationsDigests[0]!);
       const event = this.eventOf(restaurantId, Number(rows[0].seq), kind, order, previousStatus ?? null, now);
       await this.publisher.publish(event);
       return order;
     }
+  }
+
+  /** The order as it stands, with the digest of the stations its items show. */
+  private async read(restaurantId: string, where: string, id: string): Promise<KnownOrder | undefined> {
+    const [row] = await this.sql<OrderSnapshot & { stationsDigest: string }>(
+      `select ${ORDER_SNAPSHOT}, ${STATIONS_DIGEST} as "stationsDigest" from orders o where ${where} and o.restaurant_id = ?`,
+      [restaurantId, id, restaurantId],
+    );
+    if (!row) return undefined;
+    const { stationsDigest, ...order } = row;
+    return { order, stationsDigest };
   }
 
   /**

@@ -1,0 +1,37 @@
+import type { OrderSnapshot } from './order-snapshot.js';
+
+/** An order as this instance last wrote it, and the digest of the stations its items were checked against. */
+export interface KnownOrder {
+  order: OrderSnapshot;
+  stationsDigest: string;
+}
+
+const CAPACITY = 5_000;
+
+/**
+ * The orders this instance changed last, as it wrote them. A change starts from here instead of
+ * reading the order back; its write still applies only if the order is at this version and the
+ * stations are unchanged, so a copy that another instance has overtaken costs one retry from the
+ * table, never a wrong write. A busy kitchen bumps what it placed moments ago.
+ */
+export class RecentOrders {
+  private readonly byId = new Map<string, KnownOrder & { restaurantId: string }>();
+
+  remember(restaurantId: string, order: OrderSnapshot, stationsDigest: string): void {
+    this.byId.delete(order.id);
+    if (this.byId.size >= CAPACITY) this.byId.delete(this.byId.keys().next().value!);
+    this.byId.set(order.id, { restaurantId, order, stationsDigest });
+  }
+
+  /** A copy the caller may change (its items too): the remembered snapshot went out in an event. */
+  take(restaurantId: string, orderId: string): KnownOrder | undefined {
+    const known = this.byId.get(orderId);
+    if (!known || known.restaurantId !== restaurantId) return undefined;
+    const { order, stationsDigest } = known;
+    return { order: { ...order, items: order.items.map((item) => ({ ...item })) }, stationsDigest };
+  }
+
+  forget(orderId: string): void {
+    this.byId.delete(orderId);
+  }
+}

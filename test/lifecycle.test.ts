@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { BumpOrderDocument, KitchenQueueDocument, PlaceOrderDocument } from './generated/graphql.js';
 import { TEST_DATABASE_URL } from './support/env.js';
 import { createRestaurant, gql, newKey, ok, subscribe, tokenFor, useTestApp, wsClient } from './support/harness.js';
@@ -22,6 +22,10 @@ async function startServerProcess() {
       if (match) resolve(match[1]!);
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  // A failed test must not leave the server running.
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return { child, url, wsUrl: url.replace('http:', 'ws:') };
 }

@@ -25,7 +25,8 @@ export function ormConfig(clientUrl: string, options: Partial<Options> = {}): Op
       transactional: true,
       allOrNothing: true,
     },
-    pool: { min: 0, max: 20 },
+    // The hot path has a pool of its own (sql.ts): this one provisions, replays and prunes.
+    pool: { min: 0, max: 5 },
     debug: false,
     ...options,
   });

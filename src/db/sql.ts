@@ -10,7 +10,7 @@ import type { Sql } from '../services/sql.js';
 export function createSqlPool(
   connectionString: string,
   onIdleError: (error: Error) => void,
-  max = 10,
+  max = 20,
 ): { sql: Sql; close(): Promise<void> } {
   const pool = new pg.Pool({ connectionString, max });
   // An idle client's error (the server went away) must not crash the process; the pool drops it.

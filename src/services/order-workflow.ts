@@ -71,10 +71,10 @@ const isTakenRequestKey = (error: unknown) => (error as SqlError | null)?.constr
 /**
  * Every change a POS or a kitchen makes to an order. Each is one SQL statement that writes the
  * order, its items and its kitchen event together or not at all; the event is published only
- * after that commit, and a failed change writes and publishes nothing. A change reads the order,
- * applies the rules in JS, and writes only if the order's version is still the one it read
- * (else it reads again): no transaction stays open across round trips. The event's snapshot is
- * built from what was written, without reading it back.
+ * after that commit, and a failed change writes and publishes nothing. A change takes the order
+ * as this instance last wrote it (or reads it), applies the rules in JS, and writes only if the
+ * order is still at that version (else it reads again): no transaction stays open across round
+ * trips. The event's snapshot is built from what was written, without reading it back.
  */
 export class OrderWorkflow {
   private readonly stations: StationCatalog;
@@ -127,8 +127,8 @@ export class OrderWorkflow {
         // One statement takes the ticket number and the event's sequence (locking the restaurant
         // row: concurrent placeOrders queue there, so numbers never repeat and events commit in
         // sequence order), and writes the order, its items and its event, if the stations are
-        // still those the items were given. A retry that queued behind the first request fails on
-        // the request key, and the whole statement with it: no number or sequence is spent.
+        // still those the items were given. A request whose key is taken (a retry, even one that
+        // queued behind the first) fails on it, and the whole statement with it: nothing is spent.
         rows = await this.sql(
           `with r as (
              update restaurants set last_order_number = last_order_number + 1, last_event_sequence = last_event_sequence + 1
@@ -322,8 +322,9 @@ export class OrderWorkflow {
   }
 
   /**
-   * Reads the order, checks its version, applies the change, and writes it with its event if the
-   * order is still at the version read; else reads again. Publishes after the write commits.
+   * Takes the order (remembered or read), checks its version, applies the change, and writes it
+   * with its event if the order is still at that version; else reads again. Publishes after the
+   * write commits.
    */
   private async change(
     restaurantId: string,

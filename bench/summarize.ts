@@ -57,6 +57,9 @@ for (const report of reports) {
       '',
     );
     row('server CPU s per 1,000 mutations', fmt(s.cpu.perThousandMutationsS), fmt(b.cpu.perThousandMutationsS), r(report.ratios.cpuPerThousandMutations));
+    const pauses = (t: typeof s.traffic) =>
+      t ? `${t.loopDelayP99Ms} / ${t.loopDelayMaxMs}; ${t.gcTotalMs} / ${t.gcMaxMs}` : '-';
+    row('traffic: event-loop delay p99 / max; GC pauses total / longest (ms)', pauses(s.traffic), pauses(b.traffic), '');
   }
   row('screens connected; all connected in (ms)', `${s.screens.connected}; ${s.screens.connectWallMs}`, `${b.screens.connected}; ${b.screens.connectWallMs}`, r(report.ratios.connectWall));
   if (report.workload === 'idle') {

@@ -12,6 +12,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../schema/context.js';
 
@@ -123,6 +124,25 @@ function documentKeyOf(document: DocumentNode): string {
 const variablesOfOperation = new WeakMap<DocumentNode, Map<string, Set<string>>>();
 
 /**
+ * Each event of a subscription runs the same selection on a new payload: compiled once per
+ * document and operation (graphql-jit), it runs without graphql-js's per-field interpretation.
+ * A document it cannot compile runs on graphql-js.
+ */
+const compiledOperations = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+
+function compiledFor(args: ExecutionArgs, operationName: string): CompiledQuery | null {
+  let perOperation = compiledOperations.get(args.document);
+  if (!perOperation) compiledOperations.set(args.document, (perOperation = new Map()));
+  let compiled = perOperation.get(operationName);
+  if (compiled === undefined) {
+    const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    compiled = isCompiledQuery(result) ? result : null;
+    perOperation.set(operationName, compiled);
+  }
+  return compiled;
+}
+
+/**
  * Subscribers whose events execute alike share one execution per event. A group is one
  * restaurant, one role, one document and operation, and the same values of the variables the
  * events' selection uses. Each subscriber still has its own source stream (its SNAPSHOT or
@@ -175,6 +195,7 @@ export class SubscriptionGroups {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const operation = getOperationAST(args.document, args.operationName)!;
+    const compiled = compiledFor(args, operation.name?.value ?? '');
     const group = this.join(key);
     const iterator = source[Symbol.asyncIterator]();
     let left = false;
@@ -194,7 +215,11 @@ export class SubscriptionGroups {
         }
       }
       this.executed += 1;
-      const result = execute({ ...args, rootValue: payload }) as MaybePromise<ExecutionResult>;
+      const result = (
+        compiled
+          ? compiled.query(payload, args.contextValue, args.variableValues)
+          : execute({ ...args, rootValue: payload })
+      ) as MaybePromise<ExecutionResult>;
       // Alone in its group, or a payload only this subscriber gets (its SNAPSHOT): nothing to keep.
       if (group.members > 1) {
         group.recent[group.next] = { payload, result, uses: 1, at: Date.now() };

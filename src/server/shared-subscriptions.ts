@@ -121,25 +121,29 @@ function documentKeyOf(document: DocumentNode): string {
   }
   return key;
 }
-const variablesOfOperation = new WeakMap<DocumentNode, Map<string, Set<string>>>();
+/** What is worked out once per document and operation, for every subscription that sends it. */
+interface PerOperation {
+  /** The variables that decide the group (executionVariables). */
+  variables: Set<string>;
+  /**
+   * The selection compiled (graphql-jit): each event runs the same selection on a new payload,
+   * without graphql-js's per-field interpretation. Null when it cannot compile: graphql-js runs it.
+   */
+  compiled: CompiledQuery | null;
+}
+const perDocument = new WeakMap<DocumentNode, Map<string, PerOperation>>();
 
-/**
- * Each event of a subscription runs the same selection on a new payload: compiled once per
- * document and operation (graphql-jit), it runs without graphql-js's per-field interpretation.
- * A document it cannot compile runs on graphql-js.
- */
-const compiledOperations = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
-
-function compiledFor(args: ExecutionArgs, operationName: string): CompiledQuery | null {
-  let perOperation = compiledOperations.get(args.document);
-  if (!perOperation) compiledOperations.set(args.document, (perOperation = new Map()));
-  let compiled = perOperation.get(operationName);
-  if (compiled === undefined) {
-    const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-    compiled = isCompiledQuery(result) ? result : null;
-    perOperation.set(operationName, compiled);
+function perOperation(args: ExecutionArgs, operation: OperationDefinitionNode): PerOperation {
+  let byName = perDocument.get(args.document);
+  if (!byName) perDocument.set(args.document, (byName = new Map()));
+  const name = operation.name?.value ?? '';
+  let known = byName.get(name);
+  if (!known) {
+    const compiled = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    known = { variables: executionVariables(args.document, operation), compiled: isCompiledQuery(compiled) ? compiled : null };
+    byName.set(name, known);
   }
-  return compiled;
+  return known;
 }
 
 /**
@@ -178,11 +182,8 @@ export class SubscriptionGroups {
     if (!viewer) return null;
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation || operation.operation !== 'subscription') return null;
-    let perOperation = variablesOfOperation.get(args.document);
-    if (!perOperation) variablesOfOperation.set(args.document, (perOperation = new Map()));
     const operationName = operation.name?.value ?? '';
-    let names = perOperation.get(operationName);
-    if (!names) perOperation.set(operationName, (names = executionVariables(args.document, operation)));
+    const { variables: names } = perOperation(args, operation);
     const raw = (args.variableValues ?? {}) as Record<string, unknown>;
     const variables: Record<string, unknown> = {};
     for (const name of names) variables[name] = raw[name];
@@ -195,7 +196,7 @@ export class SubscriptionGroups {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const operation = getOperationAST(args.document, args.operationName)!;
-    const compiled = compiledFor(args, operation.name?.value ?? '');
+    const { compiled } = perOperation(args, operation);
     const group = this.join(key);
     const iterator = source[Symbol.asyncIterator]();
     let left = false;

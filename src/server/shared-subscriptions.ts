@@ -15,6 +15,8 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../schema/context.js';
+import { AsyncQueue } from '../services/async-queue.js';
+import type { ServerContext } from './yoga.js';
 
 /**
  * How many recent events a group remembers the result of, and for how long: the subscribers of a
@@ -39,6 +41,9 @@ interface Group {
   recent: (Shared | undefined)[];
   next: number;
 }
+
+const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -159,9 +164,6 @@ function perOperation(args: ExecutionArgs, operation: OperationDefinitionNode): 
 export class SubscriptionGroups {
   private readonly groups = new Map<string, Group>();
   private sweep: NodeJS.Timeout | undefined;
-  /** Executions skipped because a group member had already run them (for tests and the bench). */
-  shared = 0;
-  executed = 0;
 
   get size(): number {
     return this.groups.size;
@@ -209,13 +211,11 @@ export class SubscriptionGroups {
       for (let i = 0; i < RECENT; i++) {
         const entry = group.recent[i];
         if (entry && entry.payload === payload) {
-          this.shared += 1;
           entry.uses += 1;
           if (entry.uses >= group.members) group.recent[i] = undefined;
           return entry.result;
         }
       }
-      this.executed += 1;
       const result = (
         compiled
           ? compiled.query(payload, args.contextValue, args.variableValues)
@@ -229,6 +229,19 @@ export class SubscriptionGroups {
       }
       return result;
     };
+    // A caught-up screen's events go straight to its socket; see AsyncQueue.handOffTo. What the
+    // socket cannot take at once (or a result with errors, or one still being computed) goes the
+    // engine's way: the reader takes it, already run.
+    let handedBack: { payload: unknown; result: MaybePromise<ExecutionResult> } | undefined;
+    const writeDirectly = (args.contextValue as ServerContext | undefined)?.writeDirectly;
+    if (writeDirectly && source instanceof AsyncQueue) {
+      source.handOffTo((payload) => {
+        const result = run(payload);
+        if (!isPromise(result) && writeDirectly(result)) return true;
+        handedBack = { payload, result };
+        return false;
+      });
+    }
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next(): Promise<IteratorResult<ExecutionResult>> {
         let step: IteratorResult<unknown>;
@@ -246,7 +259,9 @@ export class SubscriptionGroups {
           leave();
           return { value: undefined, done: true };
         }
-        return { value: await run(step.value), done: false };
+        const taken = handedBack && handedBack.payload === step.value ? handedBack.result : run(step.value);
+        handedBack = undefined;
+        return { value: await taken, done: false };
       },
       async return(): Promise<IteratorResult<ExecutionResult>> {
         leave();

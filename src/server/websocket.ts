@@ -1,4 +1,4 @@
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -57,13 +57,14 @@ export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: To
         return true;
       },
       onClose: (ctx) => clearTimeout(extras.get(ctx.extra.socket)?.expiry),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const enveloped = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           viewer: extras.get(ctx.extra.socket)?.viewer,
+          writeDirectly: (result: ExecutionResult) => ctx.extra.writeResult(id, result),
         });
         // Parse and validation (armor's limits among them) may throw: that is the client's error, not ours.
         let document: ReturnType<Enveloped['parse']>;

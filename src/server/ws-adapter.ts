@@ -19,6 +19,12 @@ export interface UpgradeRequest {
 export interface WsExtra {
   socket: WebSocket;
   request: UpgradeRequest;
+  /**
+   * Writes the `next` frame of subscription `id` for a result without errors at once (the same
+   * bytes graphql-ws would write); false when the socket is not open or holds more than
+   * MAX_BUFFERED unsent bytes, or the result carries errors: those go graphql-ws's way.
+   */
+  writeResult(id: string, result: ExecutionResult): boolean;
 }
 
 /** Screens send the same few documents: one copy of each text, not one per subscription. */
@@ -49,6 +55,8 @@ function parseClientMessage(text: string): unknown {
 }
 
 const KEEP_ALIVE_MS = 12_000;
+/** A screen with this much unsent is left to graphql-ws's paced sending (and its queue's limit). */
+const MAX_BUFFERED = 1024 * 1024;
 /** What `onNext` answers in place of a result whose frame is already rendered: stringifies to `{}`. */
 const RENDERED = Object.freeze({});
 
@@ -157,7 +165,15 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
             }
           }),
       },
-      { socket, request: { method: request.method, url: request.url, headers: request.headers } },
+      {
+        socket,
+        request: { method: request.method, url: request.url, headers: request.headers },
+        writeResult: (id, result) => {
+          if (result.errors || socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED) return false;
+          socket.send(frames.frame(result, id), { binary: false });
+          return true;
+        },
+      },
     );
 
     socket.once('close', (code, reason) => {

@@ -1,5 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import DataLoader from 'dataloader';
+import type { ExecutionResult } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken, InvalidTokenError, type TokenService } from '../auth/tokens.js';
@@ -13,6 +14,12 @@ import { SubscriptionGroups } from './shared-subscriptions.js';
 /** What the transports put into the initial context: the socket adapter brings its verified viewer. */
 export interface ServerContext {
   viewer?: Viewer;
+  /**
+   * The socket adapter's writer for this subscription: writes a result's frame at once, or answers
+   * false (the socket is not open or is backed up, or the result carries errors, which go the
+   * engine's way to be masked).
+   */
+  writeDirectly?: (result: ExecutionResult) => boolean;
 }
 
 export interface YogaOptions {

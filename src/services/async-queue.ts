@@ -8,14 +8,26 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private failure: unknown;
   private done = false;
+  private direct: ((value: T) => boolean) | undefined;
 
   constructor(
     private readonly onClose: () => void,
     private readonly limit = Infinity,
   ) {}
 
+  /**
+   * Hands values to `consumer` as they come, whenever the reader waits in `next()` with nothing
+   * unread: it cannot overtake what the reader took, and the reader's `next()` stays pending
+   * instead of being settled and called again for every value. `consumer` returns false to leave
+   * a value to the reader after all.
+   */
+  handOffTo(consumer: (value: T) => boolean): void {
+    this.direct = consumer;
+  }
+
   push(value: T): void {
     if (this.done) return;
+    if (this.waiting && this.direct?.(value)) return;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;

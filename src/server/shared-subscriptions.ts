@@ -236,7 +236,12 @@ export class SubscriptionGroups {
     const writeDirectly = (args.contextValue as ServerContext | undefined)?.writeDirectly;
     if (writeDirectly && source instanceof AsyncQueue) {
       source.handOffTo((payload) => {
-        const result = run(payload);
+        let result: MaybePromise<ExecutionResult>;
+        try {
+          result = run(payload);
+        } catch {
+          return false; // the reader runs it again, and reports what it throws
+        }
         if (!isPromise(result) && writeDirectly(result)) return true;
         handedBack = { payload, result };
         return false;

@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { BoundedMap } from '../services/bounded-map.js';
 import { ROLES, type Role } from '../services/order-rules.js';
 import type { Viewer } from './viewer.js';
 
@@ -53,7 +54,7 @@ export class TokenService {
    * The claims of tokens whose signature and claims were checked, by the token's exact text: the
    * same text always checks the same, but for its expiry, which is checked on every use.
    */
-  private readonly verified = new Map<string, Claims>();
+  private readonly verified = new BoundedMap<string, Claims>(VERIFIED_TOKENS);
 
   /** Signature, algorithm, expiry, issuer and audience, claims, and a restaurant that exists. */
   async verify(token: string): Promise<Viewer> {
@@ -79,8 +80,7 @@ export class TokenService {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new InvalidTokenError('Invalid token claims');
-    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, claims.data);
+    this.verified.remember(token, claims.data);
     return claims.data;
   }
 

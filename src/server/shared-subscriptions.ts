@@ -165,10 +165,6 @@ export class SubscriptionGroups {
   private readonly groups = new Map<string, Group>();
   private sweep: NodeJS.Timeout | undefined;
 
-  get size(): number {
-    return this.groups.size;
-  }
-
   plugin(): Plugin {
     return {
       onSubscribe: ({ args, setSubscribeFn }) => {

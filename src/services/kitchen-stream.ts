@@ -109,11 +109,6 @@ export class KitchenStream implements KitchenEventPublisher {
     return pruneEvents(this.em(), new Date(Date.now() - retentionHours * 3_600_000));
   }
 
-  /** Screens on this instance, per restaurant feed: for tests and health. */
-  get activeFeeds(): number {
-    return this.feeds.size;
-  }
-
   close(): void {
     for (const entry of this.feeds.values()) {
       clearTimeout(entry.linger);

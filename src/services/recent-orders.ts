@@ -1,3 +1,4 @@
+import { BoundedMap } from './bounded-map.js';
 import type { OrderSnapshot } from './order-snapshot.js';
 
 /** An order as this instance last wrote it, and the digest of the stations its items were checked against. */
@@ -15,12 +16,10 @@ const CAPACITY = 5_000;
  * table, never a wrong write. A busy kitchen bumps what it placed moments ago.
  */
 export class RecentOrders {
-  private readonly byId = new Map<string, KnownOrder & { restaurantId: string }>();
+  private readonly byId = new BoundedMap<string, KnownOrder & { restaurantId: string }>(CAPACITY);
 
   remember(restaurantId: string, order: OrderSnapshot, stationsDigest: string): void {
-    this.byId.delete(order.id);
-    if (this.byId.size >= CAPACITY) this.byId.delete(this.byId.keys().next().value!);
-    this.byId.set(order.id, { restaurantId, order, stationsDigest });
+    this.byId.remember(order.id, { restaurantId, order, stationsDigest });
   }
 
   /** A copy the caller may change (its items too): the remembered snapshot went out in an event. */

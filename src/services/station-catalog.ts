@@ -1,3 +1,4 @@
+import { BoundedMap } from './bounded-map.js';
 import type { StationSnapshot } from './order-snapshot.js';
 import type { Sql } from './sql.js';
 
@@ -22,7 +23,7 @@ const MAX_RESTAURANTS = 10_000;
  * reading them for each order would be a statement per order for rows that almost never change.
  */
 export class StationCatalog {
-  private readonly byRestaurant = new Map<string, Stations>();
+  private readonly byRestaurant = new BoundedMap<string, Stations>(MAX_RESTAURANTS);
 
   constructor(private readonly sql: Sql) {}
 
@@ -36,10 +37,7 @@ export class StationCatalog {
               ${STATIONS_DIGEST} as digest`,
       [restaurantId, restaurantId],
     );
-    const stations = row!;
-    this.byRestaurant.delete(restaurantId);
-    if (this.byRestaurant.size >= MAX_RESTAURANTS) this.byRestaurant.delete(this.byRestaurant.keys().next().value!);
-    this.byRestaurant.set(restaurantId, stations);
-    return stations;
+    this.byRestaurant.remember(restaurantId, row!);
+    return row!;
   }
 }

@@ -3,6 +3,7 @@ import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'grap
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { Heartbeat } from './heartbeat.js';
 
 /**
  * The upgrade request as the socket's operations see it: its method, URL and headers. Not the
@@ -54,6 +55,7 @@ function parseClientMessage(text: string): unknown {
   return message;
 }
 
+/** As graphql-ws's own ws adapter: a ping every 12 s, and a socket that missed its pong is dropped. */
 const KEEP_ALIVE_MS = 12_000;
 /** A screen with this much unsent is left to graphql-ws's paced sending (and its queue's limit). */
 const MAX_BUFFERED = 1024 * 1024;
@@ -86,8 +88,9 @@ const placeholderMessage = (id: string) => JSON.stringify({ id, type: 'next', pa
 
 /**
  * graphql-ws's protocol core on a `ws` server: what graphql-ws/use/ws does (sub-protocol check,
- * keep-alive pings, closing on internal errors), plus one thing: a `next` whose result carries no
- * errors is written from the shared frame bytes instead of being stringified per subscriber.
+ * keep-alive pings, here spread over the interval: heartbeat.ts; closing on internal errors), plus
+ * one thing: a `next` whose result carries no errors is written from the shared frame bytes
+ * instead of being stringified per subscriber.
  */
 export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, WsExtra>,
@@ -114,6 +117,8 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
     },
   });
   wss.options.handleProtocols = handleProtocols;
+  const heartbeat = new Heartbeat(KEEP_ALIVE_MS);
+  wss.once('close', () => heartbeat.close());
 
   wss.once('error', (error) => {
     log.error({ err: error }, 'internal error on the WebSocket server');
@@ -126,16 +131,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
       socket.close(CloseCode.InternalServerError, reasonOf(error));
     });
 
-    let pongWait: NodeJS.Timeout | null = null;
-    const pingInterval = setInterval(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
-      socket.once('pong', () => {
-        if (pongWait) clearTimeout(pongWait);
-        pongWait = null;
-      });
-      socket.ping();
-    }, KEEP_ALIVE_MS);
+    heartbeat.add(socket);
 
     const closed = server.opened(
       {
@@ -177,8 +173,6 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
     );
 
     socket.once('close', (code, reason) => {
-      if (pongWait) clearTimeout(pongWait);
-      clearInterval(pingInterval);
       void closed(code, String(reason));
     });
   });

@@ -38,6 +38,14 @@ export interface BenchOptions {
   serverRoot?: string;
 }
 
+/**
+ * Orders (each bumped) through every path before the measured traffic, at 200/s. With 100, the
+ * server's code was still being optimized when the traffic began: at ~85% of a core in `tenants`
+ * it fell behind in the first second and took ~10 s to catch up (the per-second delivery latency
+ * shows it), which is a cold start, not the server a kitchen talks to after its first minute.
+ */
+const WARMUP_ORDERS = 1000;
+
 const localOnly = (url: string, what: string) => {
   const host = new URL(url).hostname;
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`${what} must be on 127.0.0.1, not ${host}`);
@@ -54,7 +62,7 @@ export async function runBench(options: BenchOptions): Promise<WorkloadReport[]>
     pgBase,
     redisUrl,
     database,
-    warmupOrders: options.warmupOrders ?? (options.quick ? 10 : 100),
+    warmupOrders: options.warmupOrders ?? (options.quick ? 10 : WARMUP_ORDERS),
     drainTimeoutMs: options.drainTimeoutMs ?? (options.quick ? 5_000 : 15_000),
     connectConcurrency: 100,
     cpuProfDir: options.cpuProf ? join(ROOT, 'bench/results/profiles', stamp) : undefined,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -69,6 +69,8 @@ export class MeasuredChild {
     const args = ['--import', 'tsx'];
     if (options.probe !== false) args.push('--import', PROBE, '--expose-gc');
     if (options.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir);
+    // For experiments on both children alike, e.g. BENCH_NODE_FLAGS="--trace-gc" BENCH_CHILD_LOG=/tmp/run.
+    if (process.env.BENCH_NODE_FLAGS) args.push(...process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean));
     args.push(options.entry);
     const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? ROOT,
@@ -99,6 +101,8 @@ export class MeasuredChild {
         }
       };
       child.stdout!.on('data', onData);
+      // Everything the child prints, whole (its last lines are kept for error reports anyway).
+      if (process.env.BENCH_CHILD_LOG) child.stdout!.pipe(createWriteStream(`${process.env.BENCH_CHILD_LOG}.${options.name}.log`));
       child.stderr!.on('data', (chunk: Buffer) => {
         for (const line of chunk.toString().split('\n')) if (line) lines.push(line);
         if (lines.length > 200) lines.splice(0, lines.length - 200);

@@ -1,7 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/orm.js';
 import type { Role } from '../../src/services/order-rules.js';
 
@@ -97,7 +96,13 @@ export async function provision(url: string, count: number, prefix: string): Pro
   return restaurants;
 }
 
-/** A token the server (and the baseline) accept: HS256 with the development secret. */
+/**
+ * Both children run as deployed (NODE_ENV=production), where the development secret is refused:
+ * they get this one, made anew for each bench process.
+ */
+export const BENCH_JWT_SECRET = `kds-bench-${randomBytes(16).toString('hex')}`;
+
+/** A token the server (and the baseline) accept: HS256 with the bench's secret. */
 export function tokenFor(restaurantId: string, role: Role, sub: string, ttlSeconds = 6 * 3600): string {
-  return jwt.sign({ sub, restaurantId, role }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: ttlSeconds });
+  return jwt.sign({ sub, restaurantId, role }, BENCH_JWT_SECRET, { algorithm: 'HS256', expiresIn: ttlSeconds });
 }

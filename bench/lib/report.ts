@@ -177,6 +177,7 @@ export function renderText(report: WorkloadReport): string {
     else if (target?.mutations.errorSamples.length) out.push(`${target.target} mutation errors: ${target.mutations.errorSamples.join(' | ')}`);
     if (target?.delivery.screenErrors.length) out.push(`${target.target} screen errors: ${target.delivery.screenErrors.join(' | ')}`);
   }
+  out.push(...bySecond(report));
   if (report.targets.length) {
     out.push('targets (server):');
     for (const t of report.targets) out.push(`  ${t.met ? 'MET   ' : 'MISSED'} ${t.name}: ${t.value ?? '-'} (${t.limit})`);
@@ -199,12 +200,26 @@ export function renderMarkdown(report: WorkloadReport): string {
     out.push('', 'Targets (server):', '');
     for (const t of report.targets) out.push(`- ${t.met ? 'met' : '**missed**'}: ${t.name} = ${t.value ?? '-'} (target ${t.limit})`);
   }
+  const seconds = bySecond(report);
+  if (seconds.length) out.push('', ...seconds.flatMap((line) => [line, '']).slice(0, -1));
   if (report.server?.sql) {
     out.push('', `SQL during traffic (server): ${fmtCounts(report.server.sql.traffic.byKey)}`);
     if (report.baseline?.sql) out.push(`SQL during traffic (baseline): ${fmtCounts(report.baseline.sql.traffic.byKey)}`);
   }
   for (const note of report.notes) out.push('', `Note: ${note}`);
   return out.join('\n');
+}
+
+/** Each target's delivery p50/p99 (ms) for each second of traffic, in one line. */
+function bySecond(report: WorkloadReport): string[] {
+  const lines: string[] = [];
+  for (const target of [report.server, report.baseline]) {
+    const seconds = target?.delivery?.bySecond;
+    if (!seconds?.length) continue;
+    const cells = seconds.map((s) => (s.count ? `${Math.round(s.p50!)}/${Math.round(s.p99!)}` : '-'));
+    lines.push(`${target!.target} delivery p50/p99 (ms) by second of traffic: ${cells.join(' ')}`);
+  }
+  return lines;
 }
 
 const fmtCounts = (byKey: Record<string, number>) =>

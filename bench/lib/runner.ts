@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEVELOPMENT_JWT_SECRET } from '../../src/config/config.js';
 import { MeasuredChild, ROOT, type ProbeWindow, type ProcSample } from './child.js';
-import { freshDatabase, provision, tokenFor, type BenchRestaurant } from './db.js';
+import { BENCH_JWT_SECRET, freshDatabase, provision, tokenFor, type BenchRestaurant } from './db.js';
 import { Ledger, Senders } from './senders.js';
 import { Screen, type Clock } from './screens.js';
-import { pool, Recorder, round, sleep, type Summary } from './stats.js';
+import { pool, Recorder, round, sleep, Timeline, type SecondSummary, type Summary } from './stats.js';
 import type { Workload } from './workloads.js';
 
 export type TargetName = 'server' | 'baseline';
@@ -47,6 +46,8 @@ export interface TargetResult {
   };
   delivery: {
     latencyMs: Summary;
+    /** Latency by second of traffic (from the first mutation sent). */
+    bySecond: SecondSummary[];
     expected: number;
     received: number;
     lost: number;
@@ -92,6 +93,9 @@ export interface TargetResult {
     extraStatementsPerScreen: number | null;
   };
 }
+
+/** Both children run as deployed: production mode (graphql-js skips its development checks), the bench's secret. */
+const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: BENCH_JWT_SECRET };
 
 const mb = (bytes: number | null | undefined) => (bytes == null ? null : round(bytes / 1024 / 1024, 1));
 
@@ -145,7 +149,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
         ? {
             name: 'server',
             entry: 'src/main.ts',
-            env: { DATABASE_URL: childDbUrl, REDIS_URL: options.redisUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+            env: { ...PRODUCTION, DATABASE_URL: childDbUrl, REDIS_URL: options.redisUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
             ready: /ready: (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
             cpuProfDir,
             cwd: options.serverRoot,
@@ -153,7 +157,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
         : {
             name: 'baseline',
             entry: 'bench/baseline/server.ts',
-            env: { DATABASE_URL: childDbUrl, REDIS_URL: options.redisUrl, PORT: '0', JWT_SECRET: DEVELOPMENT_JWT_SECRET },
+            env: { ...PRODUCTION, DATABASE_URL: childDbUrl, REDIS_URL: options.redisUrl, PORT: '0' },
             ready: /ready: (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
             cpuProfDir,
           },
@@ -168,14 +172,14 @@ export async function runTarget(workload: Workload, target: TargetName, options:
     const posTokens = restaurants.map((r, i) => tokenFor(r.id, 'MANAGER', `pos-${i}`));
     const runId = `${target}-${Date.now().toString(36)}`;
 
-    // Warm-up: one screen on the spare restaurant, a few orders through every path.
+    // Warm-up: one screen on the spare restaurant, orders through every path (see WARMUP_ORDERS in run.ts).
     if (options.warmupOrders > 0) {
       const warmClock: Clock = { sendTimes: new Map(), latency: new Recorder() };
       const warmScreen = new Screen(warm, screenTokens[warm]!, warmClock);
       await warmScreen.connect(wsUrl);
       const warmLedger = new Ledger(restaurants.length);
       const warmSenders = new Senders(httpUrl, 4, restaurants, posTokens, warmClock, warmLedger, `${runId}-warm`);
-      await warmSenders.atRate(options.warmupOrders, 100, 4, () => warm);
+      await warmSenders.atRate(options.warmupOrders, 200, 4, () => warm);
       warmSenders.close();
       const until = performance.now() + 5_000;
       while (warmScreen.received < warmLedger.committed[warm]!.length && performance.now() < until) await sleep(20);
@@ -183,7 +187,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
       if (warmLedger.errors) throw new Error(`warm-up mutations failed: ${warmLedger.errorSamples.join(' | ')}`);
     }
 
-    const clock: Clock = { sendTimes: new Map(), latency: new Recorder() };
+    const clock: Clock = { sendTimes: new Map(), latency: new Recorder(), timeline: new Timeline() };
     let lastDeliveryAt = 0;
     clock.onDelivery = (_screen, _key, at) => (lastDeliveryAt = at);
     const ledger = new Ledger(restaurants.length);
@@ -224,6 +228,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
     if (options.heapSnapshotDir) await snapshot(`${screens.length}-screens`);
 
     // Traffic.
+    clock.timeline!.start = performance.now();
     let stormResult: TargetResult['storm'];
     if (workload.name === 'idle') {
       await sleep(3_000);
@@ -289,6 +294,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
       },
       delivery: {
         latencyMs: clock.latency.summary(),
+        bySecond: clock.timeline!.summary(),
         expected,
         received,
         lost,

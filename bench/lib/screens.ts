@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { Recorder } from './stats.js';
+import { Recorder, type Timeline } from './stats.js';
 
 /** What a kitchen screen asks for: the whole event with the whole order (the test suite's EventFields). */
 const ORDER_FIELDS = `id number type status rush table customerName notes version createdAt updatedAt startedAt readyAt
@@ -27,6 +27,8 @@ export interface Clock {
   /** Send times of events that do not carry theirs (bumps), by event key. */
   sendTimes: Map<string, number>;
   latency: Recorder;
+  /** The same latencies by second of traffic, when kept. */
+  timeline?: Timeline;
   /** Called for every first delivery of an event, after it is recorded. */
   onDelivery?: (screen: Screen, key: string, at: number) => void;
 }
@@ -170,7 +172,10 @@ export class Screen {
     else this.lastSequence = sequence;
     const sentAt =
       event.kind === 'ORDER_CREATED' && order.notes?.startsWith('t=') ? Number(order.notes.slice(2)) : this.clock.sendTimes.get(key);
-    if (sentAt !== undefined) this.clock.latency.add(now - sentAt);
+    if (sentAt !== undefined) {
+      this.clock.latency.add(now - sentAt);
+      this.clock.timeline?.add(sentAt, now - sentAt);
+    }
     const catchUp = this.catchUp;
     if (catchUp && catchUp.doneAt === undefined) {
       while (catchUp.next < catchUp.need && this.seen.has(catchUp.keys[catchUp.next]!)) catchUp.next += 1;

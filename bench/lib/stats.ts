@@ -41,6 +41,36 @@ export interface Summary {
   mean: number | null;
 }
 
+/** One second of traffic: how many deliveries were sent in it, and their latency. */
+export interface SecondSummary {
+  second: number;
+  count: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+/**
+ * Delivery latency by the second of traffic its mutation was sent in: shows when the slow
+ * deliveries happen (a burst at the start, a stall every few seconds, or spread evenly).
+ */
+export class Timeline {
+  private readonly seconds: Recorder[] = [];
+  start: number | undefined;
+
+  add(sentAt: number, latencyMs: number): void {
+    if (this.start === undefined) return;
+    const second = Math.max(0, Math.floor((sentAt - this.start) / 1000));
+    (this.seconds[second] ??= new Recorder()).add(latencyMs);
+  }
+
+  summary(): SecondSummary[] {
+    return Array.from(this.seconds, (recorder, second) => {
+      const { count, p50, p99 } = recorder?.summary() ?? { count: 0, p50: null, p99: null };
+      return { second, count, p50, p99 };
+    });
+  }
+}
+
 export const round = (value: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;

@@ -39,10 +39,9 @@ export interface BenchOptions {
 }
 
 /**
- * Orders (each bumped) through every path before the measured traffic, at 200/s. With 100, the
- * server's code was still being optimized when the traffic began: at ~85% of a core in `tenants`
- * it fell behind in the first second and took ~10 s to catch up (the per-second delivery latency
- * shows it), which is a cold start, not the server a kitchen talks to after its first minute.
+ * Orders (each bumped) through every path before the measured traffic, at 200/s, to a group of
+ * screens and from as many senders as the traffic uses: the traffic should meet a server that has
+ * run. (It still starts slower than it goes on: see the per-second delivery latency and RESULTS.md.)
  */
 const WARMUP_ORDERS = 1000;
 

@@ -97,6 +97,9 @@ export interface TargetResult {
 /** Both children run as deployed: production mode (graphql-js skips its development checks), the bench's secret. */
 const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: BENCH_JWT_SECRET };
 
+/** Screens on the spare restaurant during the warm-up: enough to make a group that shares its events. */
+const WARMUP_SCREENS = 4;
+
 const mb = (bytes: number | null | undefined) => (bytes == null ? null : round(bytes / 1024 / 1024, 1));
 
 function diffCounts(after: SqlCounts | null, before: SqlCounts | null): SqlCounts {
@@ -172,18 +175,21 @@ export async function runTarget(workload: Workload, target: TargetName, options:
     const posTokens = restaurants.map((r, i) => tokenFor(r.id, 'MANAGER', `pos-${i}`));
     const runId = `${target}-${Date.now().toString(36)}`;
 
-    // Warm-up: one screen on the spare restaurant, orders through every path (see WARMUP_ORDERS in run.ts).
+    // Warm-up: a few screens on the spare restaurant (a group of them, as every workload has), orders
+    // through every path from as many senders as the traffic will use (see WARMUP_ORDERS in run.ts).
     if (options.warmupOrders > 0) {
       const warmClock: Clock = { sendTimes: new Map(), latency: new Recorder() };
-      const warmScreen = new Screen(warm, screenTokens[warm]!, warmClock);
-      await warmScreen.connect(wsUrl);
+      const warmScreens = Array.from({ length: WARMUP_SCREENS }, () => new Screen(warm, screenTokens[warm]!, warmClock));
+      await Promise.all(warmScreens.map((screen) => screen.connect(wsUrl)));
       const warmLedger = new Ledger(restaurants.length);
-      const warmSenders = new Senders(httpUrl, 4, restaurants, posTokens, warmClock, warmLedger, `${runId}-warm`);
-      await warmSenders.atRate(options.warmupOrders, 200, 4, () => warm);
+      const concurrency = Math.max(4, workload.senders);
+      const warmSenders = new Senders(httpUrl, concurrency, restaurants, posTokens, warmClock, warmLedger, `${runId}-warm`);
+      await warmSenders.atRate(options.warmupOrders, 200, concurrency, () => warm);
       warmSenders.close();
       const until = performance.now() + 5_000;
-      while (warmScreen.received < warmLedger.committed[warm]!.length && performance.now() < until) await sleep(20);
-      warmScreen.close();
+      const caughtUp = () => warmScreens.every((screen) => screen.received >= warmLedger.committed[warm]!.length);
+      while (!caughtUp() && performance.now() < until) await sleep(20);
+      for (const screen of warmScreens) screen.close();
       if (warmLedger.errors) throw new Error(`warm-up mutations failed: ${warmLedger.errorSamples.join(' | ')}`);
     }
 

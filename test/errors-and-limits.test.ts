@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { pino } from 'pino';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config/config.js';
 import {
@@ -76,23 +77,23 @@ function postChunked(url: string, body: string, token: string): Promise<{ status
   });
 }
 
-describe('masked internal errors', () => {
-  const SECRET_MESSAGE = 'relation "secret" does not exist at SELECT * FROM secret WHERE id = $1';
+const SECRET_MESSAGE = 'relation "secret" does not exist at SELECT * FROM secret WHERE id = $1';
 
-  /** Makes the reader and the workflow throw as a driver would, runs `check`, and puts them back. */
-  async function withBrokenServices(app: TestApp['app'], check: () => Promise<void>) {
-    const { reader, orders } = app.services;
-    const driverError = () => Object.assign(new Error(SECRET_MESSAGE), { code: '42P01', detail: 'secret detail', query: 'SELECT 1' });
-    Object.assign(reader, { order: async () => Promise.reject(driverError()) });
-    Object.assign(orders, { bumpOrder: async () => Promise.reject(driverError()) });
-    try {
-      await check();
-    } finally {
-      Reflect.deleteProperty(reader, 'order');
-      Reflect.deleteProperty(orders, 'bumpOrder');
-    }
+/** Makes the reader and the workflow throw as a driver would, runs `check`, and puts them back. */
+async function withBrokenServices(app: TestApp['app'], check: () => Promise<void>) {
+  const { reader, orders } = app.services;
+  const driverError = () => Object.assign(new Error(SECRET_MESSAGE), { code: '42P01', detail: 'secret detail', query: 'SELECT 1' });
+  Object.assign(reader, { order: async () => Promise.reject(driverError()) });
+  Object.assign(orders, { bumpOrder: async () => Promise.reject(driverError()) });
+  try {
+    await check();
+  } finally {
+    Reflect.deleteProperty(reader, 'order');
+    Reflect.deleteProperty(orders, 'bumpOrder');
   }
+}
 
+describe('masked internal errors', () => {
   async function expectMasked(app: TestApp, token: string, id: string) {
     await withBrokenServices(app.app, async () => {
       const read = await query(app.url, 'query($id: ID!) { order(id: $id) { id } }', token, { id });
@@ -142,6 +143,32 @@ describe('masked internal errors', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/JWT_SECRET/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'mine' })).toMatchObject({ production: true, jwt: { secret: 'mine' } });
     expect(loadConfig({})).toMatchObject({ production: false, jwt: { secret: DEVELOPMENT_JWT_SECRET } });
+  });
+});
+
+describe('what the server logs', () => {
+  test("a client's error (bad input, not found, an illegal bump) is not logged as an error; an internal one is, once", async () => {
+    const entries: { level: number; msg?: string }[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void entries.push(JSON.parse(line)) });
+    const app = await startTestApp({ log });
+    try {
+      const restaurant = await createRestaurant(app.app);
+      const owner = tokenFor(app.app, restaurant, 'OWNER');
+      const order = (await ok(app.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items: [{ name: 'A' }] } }, owner)).placeOrder;
+      const bad = await failure(gql(app.url, PlaceOrderDocument, { input: { clientRequestId: '', items: [{ name: 'A' }] } }, owner));
+      expect(bad).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.clientRequestId' });
+      expect(await failure(gql(app.url, BumpOrderDocument, { id: '00000000-0000-4000-8000-000000000000' }, owner))).toMatchObject({ code: 'NOT_FOUND' });
+      await ok(app.url, CancelOrderDocument, { id: order.id, reason: 'test' }, owner);
+      expect(await failure(gql(app.url, BumpOrderDocument, { id: order.id }, owner))).toMatchObject({ code: 'INVALID_TRANSITION' });
+      expect(entries.filter((e) => e.level >= 50)).toEqual([]);
+
+      await withBrokenServices(app.app, async () => {
+        await query(app.url, 'mutation($id: ID!) { bumpOrder(id: $id) { id } }', owner, { id: order.id });
+      });
+      expect(entries.filter((e) => e.level >= 50).map((e) => e.msg)).toEqual(['internal error']);
+    } finally {
+      await app.stop();
+    }
   });
 });
 

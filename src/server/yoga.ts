@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import DataLoader from 'dataloader';
-import { execute, type ExecutionResult } from 'graphql';
+import { execute, GraphQLError, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken, InvalidTokenError, type TokenService } from '../auth/tokens.js';
@@ -62,7 +62,14 @@ export function createKdsYoga({ services, tokens, log, production }: YogaOptions
     landingPage: false,
     // http.ts reads every body and refuses those over 100 KB before yoga sees them.
     maxRequestBodySize: false,
-    logging: log,
+    logging: {
+      debug: log.debug.bind(log),
+      info: log.info.bind(log),
+      warn: log.warn.bind(log),
+      // Every GraphQL error of a result passes here: the masker has logged the internal ones, with
+      // their cause, and the others are the client's.
+      error: (...args: Parameters<Logger['error']>) => (args[0] instanceof GraphQLError ? undefined : log.error(...args)),
+    },
     graphiql: {
       title: 'Kitchen display server',
       subscriptionsProtocol: 'WS',

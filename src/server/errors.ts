@@ -26,17 +26,6 @@ export function asBadUserInput(error: GraphQLError): GraphQLError {
 }
 
 /**
- * A service's error as the resolver threw it, with its code set in place: yoga logs every error the
- * masker replaces with another object, and these are the client's to fix, not the server's.
- */
-function withCode(located: GraphQLError, original: DomainError): GraphQLError {
-  const extensions = located.extensions as Record<string, unknown>;
-  if (extensions !== original.extensions || Object.isFrozen(extensions)) return toGraphQLError(original, located);
-  extensions.code = original.code;
-  return located;
-}
-
-/**
  * What a client may see: the services' own errors with their codes, and GraphQL's parse and
  * validation errors. Anything else (a driver error, a bug) becomes INTERNAL_SERVER_ERROR with no
  * message, stack or SQL, and is logged here instead.
@@ -44,9 +33,7 @@ function withCode(located: GraphQLError, original: DomainError): GraphQLError {
 export function createErrorMasker(logInternal: (error: unknown) => void) {
   return (error: unknown, message: string): Error => {
     const original = error instanceof GraphQLError ? error.originalError : error;
-    if (original instanceof DomainError) {
-      return error instanceof GraphQLError ? withCode(error, original) : toGraphQLError(original);
-    }
+    if (original instanceof DomainError) return toGraphQLError(original, error instanceof GraphQLError ? error : undefined);
     if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
       return asBadUserInput(original instanceof GraphQLError ? original : error);
     }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Heartbeat } from '../src/server/heartbeat.js';
+import { closed } from './support/harness.js';
 
 const INTERVAL_MS = 300;
 const SLOTS = 3;
@@ -14,10 +15,12 @@ async function serve() {
   const heartbeat = new Heartbeat(INTERVAL_MS, SLOTS);
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   const pingsAt: number[] = [];
+  let sixthPing: () => void = () => {};
+  const sixPingsSent = new Promise<void>((resolve) => (sixthPing = resolve));
   wss.on('connection', (socket) => {
     const ping = socket.ping.bind(socket);
     socket.ping = (...args: Parameters<WebSocket['ping']>) => {
-      pingsAt.push(performance.now());
+      if (pingsAt.push(performance.now()) === 6) sixthPing();
       ping(...args);
     };
     heartbeat.add(socket);
@@ -28,48 +31,40 @@ async function serve() {
     for (const client of wss.clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
-  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, pingsAt };
+  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, pingsAt, sixPingsSent };
 }
 
+/** A client socket that counts the pings it gets; `pinged(n)` resolves at the n-th. */
 async function connect(url: string, options: WebSocket.ClientOptions = {}) {
   const socket = new WebSocket(url, options);
   let pings = 0;
-  socket.on('ping', () => (pings += 1));
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  return { socket, pings: () => pings };
-}
-
-const until = (what: string, done: () => boolean, timeoutMs = 5_000) =>
-  new Promise<void>((resolve, reject) => {
-    const started = Date.now();
-    const check = setInterval(() => {
-      if (done()) {
-        clearInterval(check);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 5);
+  const waiting: { n: number; resolve: () => void }[] = [];
+  socket.on('ping', () => {
+    pings += 1;
+    for (const wait of waiting) if (wait.n === pings) wait.resolve();
   });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const pinged = (n: number) => new Promise<void>((resolve) => (pings >= n ? resolve() : waiting.push({ n, resolve })));
+  return { socket, pings: () => pings, pinged };
+}
 
 test('a socket that does not answer a ping is terminated at its next turn; one that answers stays', async () => {
   const { url } = await serve();
   const silent = await connect(url, { autoPong: false });
   const answering = await connect(url);
-  const closed = new Promise<number>((resolve) => silent.socket.once('close', (code) => resolve(code)));
+  const silentClosed = closed(silent.socket);
 
-  expect(await closed).toBe(1006); // terminated: no close frame
+  expect((await silentClosed).code).toBe(1006); // terminated: no close frame
   expect(silent.pings()).toBe(1);
-  await until('three pings to the answering socket', () => answering.pings() >= 3);
+  await answering.pinged(3);
   expect(answering.socket.readyState).toBe(WebSocket.OPEN);
   answering.socket.close();
 });
 
 test('sockets that connect together are pinged a slice per turn, not all at once', async () => {
-  const { url, pingsAt } = await serve();
+  const { url, pingsAt, sixPingsSent } = await serve();
   const screens = await Promise.all(Array.from({ length: 6 }, () => connect(url)));
-  await until('one ping to every socket', () => pingsAt.length >= 6);
+  await sixPingsSent;
 
   // Pings of one turn go out together; turns are INTERVAL_MS / SLOTS (100 ms) apart.
   const firstRound = pingsAt.slice(0, 6);
@@ -80,6 +75,6 @@ test('sockets that connect together are pinged a slice per turn, not all at once
     else turns.push([at]);
   }
   expect(turns.map((turn) => turn.length)).toEqual([2, 2, 2]);
-  for (const screen of screens) expect(screen.pings()).toBeGreaterThanOrEqual(1);
+  await Promise.all(screens.map((screen) => screen.pinged(1)));
   for (const screen of screens) screen.socket.close();
 });

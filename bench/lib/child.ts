@@ -23,6 +23,8 @@ export interface ProbeWindow {
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   gcCount: number;
+  /** Of which mark-compacts. */
+  majorGcCount: number;
   gcTotalMs: number;
   gcMaxMs: number;
 }
@@ -152,7 +154,14 @@ export class MeasuredChild {
   async sample(gc = false): Promise<ProcSample> {
     const answer = await this.ask<{ heapUsed: number } & ProbeWindow>({ probe: 'sample', gc });
     const window = answer
-      ? (({ loopDelayP99Ms, loopDelayMaxMs, gcCount, gcTotalMs, gcMaxMs }) => ({ loopDelayP99Ms, loopDelayMaxMs, gcCount, gcTotalMs, gcMaxMs }))(answer)
+      ? (({ loopDelayP99Ms, loopDelayMaxMs, gcCount, majorGcCount, gcTotalMs, gcMaxMs }) => ({
+          loopDelayP99Ms,
+          loopDelayMaxMs,
+          gcCount,
+          majorGcCount,
+          gcTotalMs,
+          gcMaxMs,
+        }))(answer)
       : null;
     return { ...procSample(this.pid), heapUsedBytes: answer?.heapUsed ?? null, window, at: performance.now() };
   }

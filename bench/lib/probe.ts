@@ -3,7 +3,7 @@
  * answers the parent's IPC questions about memory and CPU. Nothing in src/ knows about it, and the
  * IPC channel is unref'd, so it never keeps the child alive or changes how it shuts down.
  */
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { memoryUsage } from 'node:process';
 import { writeHeapSnapshot } from 'node:v8';
 
@@ -19,13 +19,15 @@ const maybeGc = (globalThis as { gc?: () => void }).gc;
 // Since the previous sample: how late the event loop ran a timer, and the GC pauses (what makes tails).
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-let gc = { count: 0, totalMs: 0, maxMs: 0 };
+let gc = { count: 0, majorCount: 0, totalMs: 0, maxMs: 0 };
 /** The probe's own forced GCs (a sample with `gc`) end here: they are not the traffic's. */
 let forcedUntil = 0;
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     if (entry.startTime < forcedUntil) continue;
     gc.count += 1;
+    // A major GC marks the whole heap: with 2,000 screens' state that is a stall, where a minor GC is not.
+    if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.majorCount += 1;
     gc.totalMs += entry.duration;
     gc.maxMs = Math.max(gc.maxMs, entry.duration);
   }
@@ -52,11 +54,12 @@ if (process.send && process.channel) {
       loopDelayP99Ms: ms(loopDelay.percentile(99)),
       loopDelayMaxMs: ms(loopDelay.max),
       gcCount: gc.count,
+      majorGcCount: gc.majorCount,
       gcTotalMs: Math.round(gc.totalMs),
       gcMaxMs: Math.round(gc.maxMs * 10) / 10,
     };
     loopDelay.reset();
-    gc = { count: 0, totalMs: 0, maxMs: 0 };
+    gc = { count: 0, majorCount: 0, totalMs: 0, maxMs: 0 };
     process.send?.({
       ...window,
       probe: 'sample',

@@ -71,6 +71,7 @@ const ROWS: Row[] = [
   ['CPU s per 1k mutations', (r) => r.cpu.perThousandMutationsS, true],
   ['traffic: event-loop delay p99 / max (ms)', (r) => (r.traffic ? pair(r.traffic.loopDelayP99Ms, r.traffic.loopDelayMaxMs) : null)],
   ['traffic: GC pauses / total / longest (ms)', (r) => (r.traffic ? `${r.traffic.gcCount} / ${r.traffic.gcTotalMs} / ${r.traffic.gcMaxMs}` : null)],
+  ['traffic: major GCs (mark-compact)', (r) => r.traffic?.majorGcCount ?? null],
   ['SQL statements per mutation', (r) => r.sql?.perMutation, true],
   ['SQL statements per delivery', (r) => r.sql?.perDelivery],
   ['SQL statements per screen connect', (r) => (r.sql ? round2(r.sql.connect.total / Math.max(1, r.screens.connected)) : null), true],

@@ -177,21 +177,23 @@ export async function runTarget(workload: Workload, target: TargetName, options:
 
     // Warm-up: a few screens on the spare restaurant (a group of them, as every workload has), orders
     // through every path from as many senders as the traffic will use (see WARMUP_ORDERS in run.ts).
-    if (options.warmupOrders > 0) {
-      const warmClock: Clock = { sendTimes: new Map(), latency: new Recorder() };
-      const warmScreens = Array.from({ length: WARMUP_SCREENS }, () => new Screen(warm, screenTokens[warm]!, warmClock));
-      await Promise.all(warmScreens.map((screen) => screen.connect(wsUrl)));
-      const warmLedger = new Ledger(restaurants.length);
+    // The screens stay until the traffic starts, so both memory samples count them alike.
+    const warmClock: Clock = { sendTimes: new Map(), latency: new Recorder() };
+    const warmScreens = Array.from({ length: WARMUP_SCREENS }, () => new Screen(warm, screenTokens[warm]!, warmClock));
+    const warmLedger = new Ledger(restaurants.length);
+    const warmUp = async (orders: number, label: string) => {
+      if (orders <= 0) return;
       const concurrency = Math.max(4, workload.senders);
-      const warmSenders = new Senders(httpUrl, concurrency, restaurants, posTokens, warmClock, warmLedger, `${runId}-warm`);
-      await warmSenders.atRate(options.warmupOrders, 200, concurrency, () => warm);
+      const warmSenders = new Senders(httpUrl, concurrency, restaurants, posTokens, warmClock, warmLedger, `${runId}-${label}`);
+      await warmSenders.atRate(orders, 200, concurrency, () => warm);
       warmSenders.close();
       const until = performance.now() + 5_000;
       const caughtUp = () => warmScreens.every((screen) => screen.received >= warmLedger.committed[warm]!.length);
       while (!caughtUp() && performance.now() < until) await sleep(20);
-      for (const screen of warmScreens) screen.close();
       if (warmLedger.errors) throw new Error(`warm-up mutations failed: ${warmLedger.errorSamples.join(' | ')}`);
-    }
+    };
+    if (options.warmupOrders > 0) await Promise.all(warmScreens.map((screen) => screen.connect(wsUrl)));
+    await warmUp(options.warmupOrders, 'warm');
 
     const clock: Clock = { sendTimes: new Map(), latency: new Recorder(), timeline: new Timeline() };
     let lastDeliveryAt = 0;
@@ -232,6 +234,12 @@ export async function runTarget(workload: Workload, target: TargetName, options:
     const afterScreens = await child.sample(true);
     const sqlAfterScreens = await sqlStats();
     if (options.heapSnapshotDir) await snapshot(`${screens.length}-screens`);
+    // The sample's forced full GCs (and a snapshot) leave V8 cold for a few seconds (code and
+    // feedback dropped, the young generation shrunk), which no deployed server sees before a rush.
+    await warmUp(options.warmupOrders / 5, 'rewarm');
+    for (const screen of warmScreens) screen.close();
+    const beforeTraffic = await child.sample(false);
+    const sqlBeforeTraffic = await sqlStats();
 
     // Traffic.
     clock.timeline!.start = performance.now();
@@ -239,7 +247,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
     if (workload.name === 'idle') {
       await sleep(3_000);
     } else if (workload.storm) {
-      stormResult = await storm(workload, screens, senders, ledger, wsUrl, sqlStats, sqlAfterScreens, options);
+      stormResult = await storm(workload, screens, senders, ledger, wsUrl, sqlStats, sqlBeforeTraffic, options);
     } else if (workload.durationS !== undefined) {
       await senders.flatOut(workload.senders, workload.durationS * 1000);
     } else {
@@ -281,7 +289,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
     const sendWindowS = ledger.firstSendAt !== undefined && ledger.lastDoneAt !== undefined ? (ledger.lastDoneAt - ledger.firstSendAt) / 1000 : null;
     const deliveryWindowS = ledger.firstSendAt !== undefined && lastDeliveryAt ? (lastDeliveryAt - ledger.firstSendAt) / 1000 : null;
     const begin = await started;
-    const trafficCpu = afterTraffic.cpuSeconds - afterScreens.cpuSeconds;
+    const trafficCpu = afterTraffic.cpuSeconds - beforeTraffic.cpuSeconds;
     const screensConnected = screens.length - failed;
     const perScreen = (after: number | null, before: number | null) =>
       after == null || before == null || screensConnected === 0 ? null : round((after - before) / 1024 / screensConnected, 2);
@@ -331,7 +339,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
       storm: stormResult,
     };
     if (sqlCounter) {
-      const traffic = diffCounts(sqlAfterTraffic, sqlAfterScreens);
+      const traffic = diffCounts(sqlAfterTraffic, sqlBeforeTraffic);
       result.sql = {
         connect: diffCounts(sqlAfterScreens, sqlBeforeScreens),
         traffic,

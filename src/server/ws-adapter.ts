@@ -62,25 +62,27 @@ const MAX_BUFFERED = 1024 * 1024;
 /** What `onNext` answers in place of a result whose frame is already rendered: stringifies to `{}`. */
 const RENDERED = Object.freeze({});
 
+/** Where a result keeps its rendered JSON and frames: a symbol, so JSON.stringify skips it. */
+const RENDERINGS = Symbol('renderings');
+
+type Rendered = ExecutionResult & { [RENDERINGS]?: { json: string; byId: Map<string, Buffer> } };
+
 /**
  * A result many subscribers receive (the same object: see shared-subscriptions.ts) is turned
  * into JSON once, and into frame bytes once per subscription id; every socket of the group is
- * then written the same bytes.
+ * then written the same bytes. The renderings hang off the result itself rather than a WeakMap
+ * keyed by it: V8's minor GC keeps a WeakMap's values alive while their entry exists, which
+ * promoted every event's JSON and frames to the old generation.
  */
-class Frames {
-  private readonly rendered = new WeakMap<ExecutionResult, { json: string; byId: Map<string, Buffer> }>();
-
-  frame(result: ExecutionResult, id: string): Buffer {
-    let entry = this.rendered.get(result);
-    if (!entry) this.rendered.set(result, (entry = { json: JSON.stringify(result), byId: new Map() }));
-    let bytes = entry.byId.get(id);
-    if (!bytes) {
-      // Exactly what graphql-ws would write: {"id":...,"type":"next","payload":<result>}.
-      bytes = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":${entry.json}}`);
-      entry.byId.set(id, bytes);
-    }
-    return bytes;
+function frameOf(result: Rendered, id: string): Buffer {
+  const renderings = (result[RENDERINGS] ??= { json: JSON.stringify(result), byId: new Map() });
+  let bytes = renderings.byId.get(id);
+  if (!bytes) {
+    // Exactly what graphql-ws would write: {"id":...,"type":"next","payload":<result>}.
+    bytes = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":${renderings.json}}`);
+    renderings.byId.set(id, bytes);
   }
+  return bytes;
 }
 
 /** The message graphql-ws writes for a `next` whose payload is RENDERED. */
@@ -97,7 +99,6 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
   wss: WebSocketServer,
   log: Logger,
 ): void {
-  const frames = new Frames();
   /** Per socket: the frame to write for the placeholder message of a subscription id. */
   const pending = new WeakMap<WebSocket, Map<string, Buffer>>();
   const isProd = process.env.NODE_ENV === 'production';
@@ -112,7 +113,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
       const socket = ctx.extra.socket;
       let queued = pending.get(socket);
       if (!queued) pending.set(socket, (queued = new Map()));
-      queued.set(placeholderMessage(id), frames.frame(result as ExecutionResult, id));
+      queued.set(placeholderMessage(id), frameOf(result as ExecutionResult, id));
       return RENDERED;
     },
   });
@@ -166,7 +167,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
         request: { method: request.method, url: request.url, headers: request.headers },
         writeResult: (id, result) => {
           if (result.errors || socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED) return false;
-          socket.send(frames.frame(result, id), { binary: false });
+          socket.send(frameOf(result, id), { binary: false });
           return true;
         },
       },

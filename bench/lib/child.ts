@@ -152,18 +152,8 @@ export class MeasuredChild {
 
   /** RSS and CPU from /proc; the heap from the probe, after two forced GCs when `gc`. */
   async sample(gc = false): Promise<ProcSample> {
-    const answer = await this.ask<{ heapUsed: number } & ProbeWindow>({ probe: 'sample', gc });
-    const window = answer
-      ? (({ loopDelayP99Ms, loopDelayMaxMs, gcCount, majorGcCount, gcTotalMs, gcMaxMs }) => ({
-          loopDelayP99Ms,
-          loopDelayMaxMs,
-          gcCount,
-          majorGcCount,
-          gcTotalMs,
-          gcMaxMs,
-        }))(answer)
-      : null;
-    return { ...procSample(this.pid), heapUsedBytes: answer?.heapUsed ?? null, window, at: performance.now() };
+    const answer = await this.ask<{ heapUsed: number; window: ProbeWindow }>({ probe: 'sample', gc });
+    return { ...procSample(this.pid), heapUsedBytes: answer?.heapUsed ?? null, window: answer?.window ?? null, at: performance.now() };
   }
 
   /** SIGTERM (the server drains), then SIGKILL if it takes too long. */

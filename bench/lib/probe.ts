@@ -19,7 +19,8 @@ const maybeGc = (globalThis as { gc?: () => void }).gc;
 // Since the previous sample: how late the event loop ran a timer, and the GC pauses (what makes tails).
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-let gc = { count: 0, majorCount: 0, totalMs: 0, maxMs: 0 };
+const noGc = () => ({ count: 0, majorCount: 0, totalMs: 0, maxMs: 0 });
+let gc = noGc();
 /** The probe's own forced GCs (a sample with `gc`) end here: they are not the traffic's. */
 let forcedUntil = 0;
 new PerformanceObserver((list) => {
@@ -59,9 +60,9 @@ if (process.send && process.channel) {
       gcMaxMs: Math.round(gc.maxMs * 10) / 10,
     };
     loopDelay.reset();
-    gc = { count: 0, majorCount: 0, totalMs: 0, maxMs: 0 };
+    gc = noGc();
     process.send?.({
-      ...window,
+      window,
       probe: 'sample',
       id: message.id,
       rss: memory.rss,

@@ -234,9 +234,9 @@ export async function runTarget(workload: Workload, target: TargetName, options:
     const afterScreens = await child.sample(true);
     const sqlAfterScreens = await sqlStats();
     if (options.heapSnapshotDir) await snapshot(`${screens.length}-screens`);
-    // The sample's forced full GCs (and a snapshot) leave V8 cold for a few seconds (code and
-    // feedback dropped, the young generation shrunk), which no deployed server sees before a rush.
-    await warmUp(options.warmupOrders / 5, 'rewarm');
+    // After the sample's forced full GCs (and a snapshot) the first 1-2 s of traffic ran at a p50 of
+    // 20-60 ms: no deployed server has just been through them when a rush starts.
+    await warmUp(Math.ceil(options.warmupOrders / 5), 'rewarm');
     for (const screen of warmScreens) screen.close();
     const beforeTraffic = await child.sample(false);
     const sqlBeforeTraffic = await sqlStats();

@@ -76,6 +76,7 @@ export async function createApp(options: AppOptions) {
     ...options.stream,
   });
   const services: Services = { orders: new OrderWorkflow(statements.sql, stream), reader, restaurants, stream };
+  await services.orders.preloadStations();
   const tokens = new TokenService(config.jwt, cachedExistence((id) => restaurants.exists(id)));
 
   const yoga = createKdsYoga({

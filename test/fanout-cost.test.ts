@@ -1,32 +1,9 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import { expect, test } from 'vitest';
 import { KitchenQueueDocument, PlaceOrderDocument } from './generated/graphql.js';
 import { createRestaurant, newKey, ok, subscribe, tokenFor, useTestApp, wsClient } from './support/harness.js';
+import { countStatements } from './support/statements.js';
 
 const t = useTestApp({ redis: true });
-
-/** Every statement the app sends to PostgreSQL, counted at the drivers: the ORM's pool and the write path's. */
-function countStatements(): { readonly count: number; stop(): void } {
-  const knex = (t.app.orm.em as EntityManager).getKnex();
-  let count = 0;
-  const listener = () => count++;
-  knex.on('query', listener);
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    count++;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  return {
-    get count() {
-      return count;
-    },
-    stop: () => {
-      knex.removeListener('query', listener);
-      pg.Client.prototype.query = query;
-    },
-  };
-}
 
 /** Statements spent while `screens` screens of one restaurant receive one new order. */
 async function statementsFor(screens: number): Promise<number> {
@@ -37,7 +14,7 @@ async function statementsFor(screens: number): Promise<number> {
     subscribe(wsClient(t.wsUrl, cook), KitchenQueueDocument, { stationId: restaurant.stations[0]!.id }),
   );
   await Promise.all(subscriptions.map((s) => s.take(1)));
-  const counter = countStatements();
+  const counter = countStatements(t.app);
   const { placeOrder } = await ok(
     t.url,
     PlaceOrderDocument,

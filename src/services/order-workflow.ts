@@ -87,6 +87,11 @@ export class OrderWorkflow {
     this.stations = new StationCatalog(sql);
   }
 
+  /** Reads every restaurant's stations ahead of their first orders (see StationCatalog.preload). */
+  preloadStations(): Promise<void> {
+    return this.stations.preload();
+  }
+
   async placeOrder(restaurantId: string, rawInput: PlaceOrderInput): Promise<OrderSnapshot> {
     const input = parseInput(placeOrderInput, rawInput, 'input');
     const { clientRequestId, ...content } = input;

@@ -8,13 +8,18 @@ export interface Stations {
   digest: string;
 }
 
+/** The digest of a group of stations `s` (what STATIONS_DIGEST and the preload compute). */
+const DIGEST_OF_STATIONS = `md5(coalesce(string_agg(s.id::text || '/' || s.expo::text || '/' || s.name, ',' order by s.position, s.id), ''))`;
+
+/** The stations of a group `s` as the catalog keeps them, in position order. */
+const LIST_OF_STATIONS = `json_agg(json_build_object('id', s.id, 'name', s.name, 'expo', s.expo) order by s.position, s.id)`;
+
 /**
  * `STATIONS_DIGEST` of a restaurant (the one `?`): a write that took its stations from the
  * catalog compares this with the digest it was given, in its own statement, so a stale copy
  * never reaches a row: the write does nothing and is tried again with fresh stations.
  */
-export const STATIONS_DIGEST = `(select md5(coalesce(string_agg(s.id::text || '/' || s.expo::text || '/' || s.name, ',' order by s.position, s.id), ''))
-   from stations s where s.restaurant_id = ?)`;
+export const STATIONS_DIGEST = `(select ${DIGEST_OF_STATIONS} from stations s where s.restaurant_id = ?)`;
 
 const MAX_RESTAURANTS = 10_000;
 
@@ -32,12 +37,24 @@ export class StationCatalog {
     const known = this.byRestaurant.get(restaurantId);
     if (known && !fresh) return known;
     const [row] = await this.sql<{ list: StationSnapshot[]; digest: string }>(
-      `select coalesce((select json_agg(json_build_object('id', s.id, 'name', s.name, 'expo', s.expo) order by s.position, s.id)
-                        from stations s where s.restaurant_id = ?), '[]') as list,
+      `select coalesce((select ${LIST_OF_STATIONS} from stations s where s.restaurant_id = ?), '[]') as list,
               ${STATIONS_DIGEST} as digest`,
       [restaurantId, restaurantId],
     );
     this.byRestaurant.remember(restaurantId, row!);
     return row!;
+  }
+
+  /**
+   * Every restaurant's stations in one statement (up to the catalog's capacity), so that an
+   * instance that starts in a rush does not spend a statement, and its first order a round trip,
+   * per restaurant. Restaurants past the capacity, or created later, are read on their first order.
+   */
+  async preload(): Promise<void> {
+    const rows = await this.sql<Stations & { restaurantId: string }>(
+      `select s.restaurant_id as "restaurantId", ${LIST_OF_STATIONS} as list, ${DIGEST_OF_STATIONS} as digest
+         from stations s group by s.restaurant_id limit ${MAX_RESTAURANTS}`,
+    );
+    for (const { restaurantId, list, digest } of rows) this.byRestaurant.remember(restaurantId, { list, digest });
   }
 }

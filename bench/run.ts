@@ -41,7 +41,7 @@ export interface BenchOptions {
 /**
  * Orders (each bumped) through every path before the measured traffic, at 200/s, to a group of
  * screens and from as many senders as the traffic uses: the traffic should meet a server that has
- * run. (It still starts slower than it goes on: see the per-second delivery latency and RESULTS.md.)
+ * run. The same again after the memory sample (runner.ts), whose forced GCs leave the server cold.
  */
 const WARMUP_ORDERS = 1000;
 

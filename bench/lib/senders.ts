@@ -51,7 +51,8 @@ export class Senders {
     url: string,
     concurrency: number,
     private readonly restaurants: BenchRestaurant[],
-    private readonly tokens: string[],
+    /** The POS token an order of restaurant `r` is sent with. */
+    private readonly tokenOf: (r: number) => string,
     private readonly clock: Clock,
     readonly ledger: Ledger,
     private readonly runId: string,
@@ -70,7 +71,7 @@ export class Senders {
   /** One order of restaurant `r`, placed then bumped; failures are counted, never thrown. */
   async orderAndBump(r: number): Promise<void> {
     const restaurant = this.restaurants[r]!;
-    const token = this.tokens[r]!;
+    const token = this.tokenOf(r);
     const sentAt = performance.now();
     this.ledger.firstSendAt ??= sentAt;
     const placed = await this.mutate<{ placeOrder: OrderResult }>(

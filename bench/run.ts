@@ -6,6 +6,7 @@
  * Prints a table per workload and writes bench/results/<workload>-<date>.json (and .md).
  * Sizes: --restaurants N --screens N (per restaurant) --orders N --rate N --duration S --senders N.
  * --cpu-prof writes V8 CPU profiles of both children under bench/results/profiles/.
+ * --repeat N runs each workload N rounds and shows each target's median run (these machines are noisy).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,16 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { killRunningChildren, ROOT } from './lib/child.js';
 import { databaseUrl, dropDatabases, prepareTemplate } from './lib/db.js';
-import { checkTargets, computeRatios, machineInfo, renderMarkdown, renderText, type WorkloadReport } from './lib/report.js';
+import {
+  checkTargets,
+  computeRatios,
+  machineInfo,
+  medianRun,
+  renderMarkdown,
+  renderText,
+  summarizeRuns,
+  type WorkloadReport,
+} from './lib/report.js';
 import { runTarget, type RunOptions, type TargetName, type TargetResult } from './lib/runner.js';
 import { QUICK, WORKLOAD_NAMES, WORKLOADS, type Workload, type WorkloadName } from './lib/workloads.js';
 
@@ -36,6 +46,11 @@ export interface BenchOptions {
   keepDatabase?: boolean;
   /** Run the server from another checkout (its own src/ and migrations/, this node_modules). */
   serverRoot?: string;
+  /**
+   * Rounds of each workload (both targets each round, the first in turn): the report shows each
+   * target's median run (medianRun), and every run's key figures.
+   */
+  repeat?: number;
 }
 
 /**
@@ -89,15 +104,23 @@ export async function runBench(options: BenchOptions): Promise<WorkloadReport[]>
       if (name === 'max') delete workload.orders;
       const description = describe(workload);
       log(`\n${name}: ${description}`);
-      const results: Partial<Record<TargetName, TargetResult>> = {};
-      for (const target of options.targets) {
-        try {
-          results[target] = await runTarget(workload, target, run);
-        } catch (error) {
-          log(`  ${target} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-          results[target] = { target, error: error instanceof Error ? error.message : String(error) } as TargetResult;
+      const runs: Record<TargetName, TargetResult[]> = { server: [], baseline: [] };
+      const rounds = Math.max(1, options.repeat ?? 1);
+      for (let round = 0; round < rounds; round++) {
+        if (rounds > 1) log(`  round ${round + 1} of ${rounds}`);
+        // The first target in turn, so that neither always runs on a machine the other has just warmed.
+        const order = round % 2 === 0 ? options.targets : [...options.targets].reverse();
+        for (const target of order) {
+          try {
+            runs[target].push(await runTarget(workload, target, run));
+          } catch (error) {
+            log(`  ${target} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+            runs[target].push({ target, error: error instanceof Error ? error.message : String(error) } as TargetResult);
+          }
         }
       }
+      const results: Partial<Record<TargetName, TargetResult>> = {};
+      for (const target of options.targets) results[target] = medianRun(name, runs[target]);
       const report: WorkloadReport = {
         workload: name,
         description,
@@ -108,6 +131,7 @@ export async function runBench(options: BenchOptions): Promise<WorkloadReport[]>
         server: results.server,
         baseline: results.baseline,
         ratios: computeRatios(results.server, results.baseline),
+        ...(rounds > 1 ? { runs: summarizeRuns(name, runs) } : {}),
         targets: checkTargets(workload, results.server, results.baseline),
         notes: [
           'Delivery latency: from just before the HTTP request of the mutation (placeOrder: time in the order notes; bump: noted by the generator) to the event arriving at a screen, on the generator\'s one monotonic clock; creates and bumps both count.',
@@ -164,6 +188,7 @@ async function main() {
       'keep-db': { type: 'boolean', default: false },
       'count-sql': { type: 'boolean' },
       'server-root': { type: 'string' },
+      repeat: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -171,7 +196,8 @@ async function main() {
     console.log(
       'npm run bench -- [--workload fanout|tenants|max|idle|storm|all ...] [--target both|server|baseline] [--quick]\n' +
         '  [--restaurants N] [--screens N] [--orders N] [--rate N] [--duration S] [--senders N] [--warmup N]\n' +
-        '  [--cpu-prof] [--heap-snapshot] [--[no-]count-sql] [--database NAME] [--out DIR] [--keep-db] [--server-root DIR]',
+        '  [--cpu-prof] [--heap-snapshot] [--[no-]count-sql] [--database NAME] [--out DIR] [--keep-db] [--server-root DIR]\n' +
+        '  [--repeat N]   N rounds of each workload; the report shows each target\'s median run',
     );
     return;
   }
@@ -203,6 +229,7 @@ async function main() {
     outDir: values.out,
     keepDatabase: values['keep-db'],
     serverRoot: values['server-root'],
+    repeat: num(values.repeat),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
   });
 }

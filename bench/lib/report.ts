@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { ratio } from './stats.js';
-import type { TargetResult } from './runner.js';
+import type { TargetName, TargetResult } from './runner.js';
 import type { Workload } from './workloads.js';
 
 export interface TargetCheck {
@@ -21,8 +21,53 @@ export interface WorkloadReport {
   server?: TargetResult;
   baseline?: TargetResult;
   ratios: Record<string, number | null>;
+  /** With --repeat: every run's key figures, in the order they ran. */
+  runs?: Partial<Record<TargetName, RunSummary[]>>;
   targets: TargetCheck[];
   notes: string[];
+}
+
+export interface RunSummary {
+  error?: string;
+  deliveryP50Ms: number | null;
+  deliveryP99Ms: number | null;
+  mutationsPerSecond: number | null;
+  rssPerScreenKB: number | null;
+}
+
+/** What a run is ranked by: its memory per screen for `idle`, else its delivery p99. */
+const keyFigure = (workload: string, run: TargetResult): number | null =>
+  workload === 'idle' ? run.memory.rssPerScreenKB : run.delivery.latencyMs.p99;
+
+/** The run whose key figure is the median (the lower one of an even count); failed runs only if all failed. */
+export function medianRun(workload: string, runs: TargetResult[]): TargetResult | undefined {
+  const done = runs.filter((run) => !run.error && keyFigure(workload, run) !== null);
+  if (!done.length) return runs[0];
+  done.sort((a, b) => keyFigure(workload, a)! - keyFigure(workload, b)!);
+  return done[Math.floor((done.length - 1) / 2)];
+}
+
+export function summarizeRuns(workload: string, runs: Partial<Record<TargetName, TargetResult[]>>): Partial<Record<TargetName, RunSummary[]>> {
+  const summary = (run: TargetResult): RunSummary =>
+    run.error
+      ? { error: run.error, deliveryP50Ms: null, deliveryP99Ms: null, mutationsPerSecond: null, rssPerScreenKB: null }
+      : {
+          deliveryP50Ms: workload === 'idle' ? null : run.delivery.latencyMs.p50,
+          deliveryP99Ms: workload === 'idle' ? null : run.delivery.latencyMs.p99,
+          mutationsPerSecond: run.mutations.perSecond,
+          rssPerScreenKB: run.memory.rssPerScreenKB,
+        };
+  return Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length).map(([target, list]) => [target, list.map(summary)]));
+}
+
+/** Each target's runs in one line: the figure runs are ranked by. */
+function runLines(report: WorkloadReport): string[] {
+  if (!report.runs) return [];
+  const idle = report.workload === 'idle';
+  return Object.entries(report.runs).map(([target, list]) => {
+    const cells = list.map((run) => (run.error ? 'failed' : String((idle ? run.rssPerScreenKB : run.deliveryP99Ms) ?? '-')));
+    return `${target} ${idle ? 'RSS per screen (KB)' : 'delivery p99 (ms)'} of each run: ${cells.join(', ')} (the median run is shown)`;
+  });
 }
 
 export function machineInfo(pgVersion: string | null): Record<string, unknown> {
@@ -178,7 +223,7 @@ export function renderText(report: WorkloadReport): string {
     else if (target?.mutations.errorSamples.length) out.push(`${target.target} mutation errors: ${target.mutations.errorSamples.join(' | ')}`);
     if (target?.delivery.screenErrors.length) out.push(`${target.target} screen errors: ${target.delivery.screenErrors.join(' | ')}`);
   }
-  out.push(...bySecond(report));
+  out.push(...bySecond(report), ...runLines(report));
   if (report.targets.length) {
     out.push('targets (server):');
     for (const t of report.targets) out.push(`  ${t.met ? 'MET   ' : 'MISSED'} ${t.name}: ${t.value ?? '-'} (${t.limit})`);
@@ -201,7 +246,7 @@ export function renderMarkdown(report: WorkloadReport): string {
     out.push('', 'Targets (server):', '');
     for (const t of report.targets) out.push(`- ${t.met ? 'met' : '**missed**'}: ${t.name} = ${t.value ?? '-'} (target ${t.limit})`);
   }
-  const seconds = bySecond(report);
+  const seconds = [...bySecond(report), ...runLines(report)];
   if (seconds.length) out.push('', ...seconds.flatMap((line) => [line, '']).slice(0, -1));
   if (report.server?.sql) {
     out.push('', `SQL during traffic (server): ${fmtCounts(report.server.sql.traffic.byKey)}`);

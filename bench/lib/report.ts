@@ -33,6 +33,8 @@ export interface RunSummary {
   deliveryP99Ms: number | null;
   mutationsPerSecond: number | null;
   rssPerScreenKB: number | null;
+  /** storm: from the mass reconnect until every screen had caught up. */
+  allCaughtUpMs: number | null;
 }
 
 /** What a run is ranked by: its memory per screen for `idle`, else its delivery p99. */
@@ -50,23 +52,27 @@ export function medianRun(workload: string, runs: TargetResult[]): TargetResult 
 export function summarizeRuns(workload: string, runs: Partial<Record<TargetName, TargetResult[]>>): Partial<Record<TargetName, RunSummary[]>> {
   const summary = (run: TargetResult): RunSummary =>
     run.error
-      ? { error: run.error, deliveryP50Ms: null, deliveryP99Ms: null, mutationsPerSecond: null, rssPerScreenKB: null }
+      ? { error: run.error, deliveryP50Ms: null, deliveryP99Ms: null, mutationsPerSecond: null, rssPerScreenKB: null, allCaughtUpMs: null }
       : {
           deliveryP50Ms: workload === 'idle' ? null : run.delivery.latencyMs.p50,
           deliveryP99Ms: workload === 'idle' ? null : run.delivery.latencyMs.p99,
           mutationsPerSecond: run.mutations.perSecond,
           rssPerScreenKB: run.memory.rssPerScreenKB,
+          allCaughtUpMs: run.storm?.allCaughtUpMs ?? null,
         };
   return Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length).map(([target, list]) => [target, list.map(summary)]));
 }
 
-/** Each target's runs in one line: the figure runs are ranked by. */
+/** Each target's runs in one line: the figure runs are ranked by (and for storm, the catch-up). */
 function runLines(report: WorkloadReport): string[] {
   if (!report.runs) return [];
   const idle = report.workload === 'idle';
+  const cells = (list: RunSummary[], pick: (run: RunSummary) => number | null) =>
+    list.map((run) => (run.error ? 'failed' : String(pick(run) ?? '-'))).join(', ');
   return Object.entries(report.runs).map(([target, list]) => {
-    const cells = list.map((run) => (run.error ? 'failed' : String((idle ? run.rssPerScreenKB : run.deliveryP99Ms) ?? '-')));
-    return `${target} ${idle ? 'RSS per screen (KB)' : 'delivery p99 (ms)'} of each run: ${cells.join(', ')} (the median run is shown)`;
+    const ranked = `${idle ? 'RSS per screen (KB)' : 'delivery p99 (ms)'} of each run: ${cells(list, (run) => (idle ? run.rssPerScreenKB : run.deliveryP99Ms))}`;
+    const caughtUp = report.workload === 'storm' ? `; all caught up (ms): ${cells(list, (run) => run.allCaughtUpMs)}` : '';
+    return `${target} ${ranked}${caughtUp} (the median run is shown)`;
   });
 }
 

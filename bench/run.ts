@@ -21,7 +21,6 @@ import {
   medianRun,
   renderMarkdown,
   renderText,
-  summarizeRuns,
   type WorkloadReport,
 } from './lib/report.js';
 import { runTarget, type RunOptions, type TargetName, type TargetResult } from './lib/runner.js';
@@ -48,7 +47,7 @@ export interface BenchOptions {
   serverRoot?: string;
   /**
    * Rounds of each workload (both targets each round, the first in turn): the report shows each
-   * target's median run (medianRun), and every run's key figures.
+   * target's median run (medianRun), and keeps every run.
    */
   repeat?: number;
 }
@@ -104,7 +103,7 @@ export async function runBench(options: BenchOptions): Promise<WorkloadReport[]>
       if (name === 'max') delete workload.orders;
       const description = describe(workload);
       log(`\n${name}: ${description}`);
-      const runs: Record<TargetName, TargetResult[]> = { server: [], baseline: [] };
+      const runs: Partial<Record<TargetName, TargetResult[]>> = Object.fromEntries(options.targets.map((t) => [t, []]));
       const rounds = Math.max(1, options.repeat ?? 1);
       for (let round = 0; round < rounds; round++) {
         if (rounds > 1) log(`  round ${round + 1} of ${rounds}`);
@@ -112,15 +111,15 @@ export async function runBench(options: BenchOptions): Promise<WorkloadReport[]>
         const order = round % 2 === 0 ? options.targets : [...options.targets].reverse();
         for (const target of order) {
           try {
-            runs[target].push(await runTarget(workload, target, run));
+            runs[target]!.push(await runTarget(workload, target, run));
           } catch (error) {
             log(`  ${target} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-            runs[target].push({ target, error: error instanceof Error ? error.message : String(error) } as TargetResult);
+            runs[target]!.push({ target, error: error instanceof Error ? error.message : String(error) } as TargetResult);
           }
         }
       }
       const results: Partial<Record<TargetName, TargetResult>> = {};
-      for (const target of options.targets) results[target] = medianRun(name, runs[target]);
+      for (const target of options.targets) results[target] = medianRun(name, runs[target]!);
       const report: WorkloadReport = {
         workload: name,
         description,
@@ -131,7 +130,7 @@ export async function runBench(options: BenchOptions): Promise<WorkloadReport[]>
         server: results.server,
         baseline: results.baseline,
         ratios: computeRatios(results.server, results.baseline),
-        ...(rounds > 1 ? { runs: summarizeRuns(name, runs) } : {}),
+        ...(rounds > 1 ? { runs } : {}),
         targets: checkTargets(workload, results.server, results.baseline),
         notes: [
           'Delivery latency: from just before the HTTP request of the mutation (placeOrder: time in the order notes; bump: noted by the generator) to the event arriving at a screen, on the generator\'s one monotonic clock; creates and bumps both count.',

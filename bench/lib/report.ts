@@ -21,20 +21,10 @@ export interface WorkloadReport {
   server?: TargetResult;
   baseline?: TargetResult;
   ratios: Record<string, number | null>;
-  /** With --repeat: every run's key figures, in the order they ran. */
-  runs?: Partial<Record<TargetName, RunSummary[]>>;
+  /** With --repeat: every run, in the order they ran (server and baseline hold the median ones). */
+  runs?: Partial<Record<TargetName, TargetResult[]>>;
   targets: TargetCheck[];
   notes: string[];
-}
-
-export interface RunSummary {
-  error?: string;
-  deliveryP50Ms: number | null;
-  deliveryP99Ms: number | null;
-  mutationsPerSecond: number | null;
-  rssPerScreenKB: number | null;
-  /** storm: from the mass reconnect until every screen had caught up. */
-  allCaughtUpMs: number | null;
 }
 
 /** What a run is ranked by: its memory per screen for `idle`, else its delivery p99. */
@@ -49,29 +39,15 @@ export function medianRun(workload: string, runs: TargetResult[]): TargetResult 
   return done[Math.floor((done.length - 1) / 2)];
 }
 
-export function summarizeRuns(workload: string, runs: Partial<Record<TargetName, TargetResult[]>>): Partial<Record<TargetName, RunSummary[]>> {
-  const summary = (run: TargetResult): RunSummary =>
-    run.error
-      ? { error: run.error, deliveryP50Ms: null, deliveryP99Ms: null, mutationsPerSecond: null, rssPerScreenKB: null, allCaughtUpMs: null }
-      : {
-          deliveryP50Ms: workload === 'idle' ? null : run.delivery.latencyMs.p50,
-          deliveryP99Ms: workload === 'idle' ? null : run.delivery.latencyMs.p99,
-          mutationsPerSecond: run.mutations.perSecond,
-          rssPerScreenKB: run.memory.rssPerScreenKB,
-          allCaughtUpMs: run.storm?.allCaughtUpMs ?? null,
-        };
-  return Object.fromEntries(Object.entries(runs).filter(([, list]) => list.length).map(([target, list]) => [target, list.map(summary)]));
-}
-
 /** Each target's runs in one line: the figure runs are ranked by (and for storm, the catch-up). */
 function runLines(report: WorkloadReport): string[] {
   if (!report.runs) return [];
   const idle = report.workload === 'idle';
-  const cells = (list: RunSummary[], pick: (run: RunSummary) => number | null) =>
+  const cells = (list: TargetResult[], pick: (run: TargetResult) => number | null | undefined) =>
     list.map((run) => (run.error ? 'failed' : String(pick(run) ?? '-'))).join(', ');
   return Object.entries(report.runs).map(([target, list]) => {
-    const ranked = `${idle ? 'RSS per screen (KB)' : 'delivery p99 (ms)'} of each run: ${cells(list, (run) => (idle ? run.rssPerScreenKB : run.deliveryP99Ms))}`;
-    const caughtUp = report.workload === 'storm' ? `; all caught up (ms): ${cells(list, (run) => run.allCaughtUpMs)}` : '';
+    const ranked = `${idle ? 'RSS per screen (KB)' : 'delivery p99 (ms)'} of each run: ${cells(list, (run) => keyFigure(report.workload, run))}`;
+    const caughtUp = report.workload === 'storm' ? `; all caught up (ms): ${cells(list, (run) => run.storm?.allCaughtUpMs)}` : '';
     return `${target} ${ranked}${caughtUp} (the median run is shown)`;
   });
 }
@@ -252,7 +228,7 @@ export function renderMarkdown(report: WorkloadReport): string {
     out.push('', 'Targets (server):', '');
     for (const t of report.targets) out.push(`- ${t.met ? 'met' : '**missed**'}: ${t.name} = ${t.value ?? '-'} (target ${t.limit})`);
   }
-  const seconds = [...bySecond(report), ...runLines(report)];
+  const seconds = [...bySecond(report), ...runLines(report), ...everyRunBySecond(report)];
   if (seconds.length) out.push('', ...seconds.flatMap((line) => [line, '']).slice(0, -1));
   if (report.server?.sql) {
     out.push('', `SQL during traffic (server): ${fmtCounts(report.server.sql.traffic.byKey)}`);
@@ -262,16 +238,22 @@ export function renderMarkdown(report: WorkloadReport): string {
   return out.join('\n');
 }
 
-/** Each target's delivery p50/p99 (ms) for each second of traffic, in one line. */
+/** A run's delivery p50/p99 (ms) for each second of traffic, in one line (none without traffic). */
+function secondsLine(label: string, run: TargetResult | undefined): string[] {
+  const seconds = run?.delivery?.bySecond;
+  if (!seconds?.length) return [];
+  const cells = seconds.map((s) => (s.count ? `${Math.round(s.p50!)}/${Math.round(s.p99!)}` : '-'));
+  return [`${label} delivery p50/p99 (ms) by second of traffic: ${cells.join(' ')}`];
+}
+
+/** Each target's shown run, by second. */
 function bySecond(report: WorkloadReport): string[] {
-  const lines: string[] = [];
-  for (const target of [report.server, report.baseline]) {
-    const seconds = target?.delivery?.bySecond;
-    if (!seconds?.length) continue;
-    const cells = seconds.map((s) => (s.count ? `${Math.round(s.p50!)}/${Math.round(s.p99!)}` : '-'));
-    lines.push(`${target!.target} delivery p50/p99 (ms) by second of traffic: ${cells.join(' ')}`);
-  }
-  return lines;
+  return [report.server, report.baseline].flatMap((run) => secondsLine(run?.target ?? '', run));
+}
+
+/** With --repeat, every run by second, in the order they ran. */
+function everyRunBySecond(report: WorkloadReport): string[] {
+  return Object.entries(report.runs ?? {}).flatMap(([target, list]) => list.flatMap((run, i) => secondsLine(`${target} run ${i + 1}:`, run)));
 }
 
 const fmtCounts = (byKey: Record<string, number>) =>

@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/config.js';
 import { schema } from '../src/schema/index.js';
 import type { GraphQLContext } from '../src/schema/context.js';
 import type { QueueItem } from '../src/services/kitchen-stream.js';
-import type { Role } from '../src/services/order-rules.js';
+import type { Role } from '../src/domain/vocabulary.js';
 import { dropDatabases, freshDatabase, prepareTemplate } from './lib/db.js';
 import { KITCHEN_QUEUE } from './lib/screens.js';
 

@@ -1,7 +1,7 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
-import { ROLES } from './services/order-rules.js';
+import { ROLES } from './domain/vocabulary.js';
 import { ensureDemoRestaurant } from './services/demo-restaurant.js';
 
 const DEMO_TOKEN_TTL_SECONDS = 12 * 3600;

@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEVELOPMENT_JWT_SECRET } from '../src/config/config.js';
-import type { Role } from '../src/services/order-rules.js';
+import type { Role } from '../src/domain/vocabulary.js';
 import {
   BumpOrderDocument,
   CancelOrderDocument,

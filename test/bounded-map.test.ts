@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { BoundedMap } from '../src/services/bounded-map.js';
+import { BoundedMap } from '../src/lib/bounded-map.js';
 
 test('BoundedMap keeps the most recently remembered entries, at most its capacity', () => {
   const map = new BoundedMap<string, number>(2);

@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/orm.js';
-import type { Role } from '../../src/services/order-rules.js';
+import type { Role } from '../../src/domain/vocabulary.js';
 
 export interface BenchRestaurant {
   id: string;

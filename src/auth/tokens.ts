@@ -1,8 +1,8 @@
 import jwt from 'jsonwebtoken';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { BoundedMap } from '../services/bounded-map.js';
-import { ROLES, type Role } from '../services/order-rules.js';
+import { BoundedMap } from '../lib/bounded-map.js';
+import { ROLES, type Role } from '../domain/vocabulary.js';
 import type { Viewer } from './viewer.js';
 
 export interface TokenSettings {

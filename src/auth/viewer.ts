@@ -1,4 +1,4 @@
-import type { Role } from '../services/order-rules.js';
+import type { Role } from '../domain/vocabulary.js';
 
 /** Who a verified bearer token speaks for. The restaurant comes from here and nowhere else. */
 export interface Viewer {

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BadUserInputError, NotFoundError } from '../services/errors.js';
-import { ROLES, type Role } from '../services/order-rules.js';
+import { BadUserInputError, NotFoundError } from '../domain/errors.js';
+import { ROLES, type Role } from '../domain/vocabulary.js';
 import type { RestaurantDirectory, RestaurantSummary, StationInput } from '../services/restaurant-directory.js';
 import { isSlug, MAX_RESTAURANT_NAME, MAX_SLUG, MAX_STATION_NAME, slugify } from '../services/restaurant-names.js';
 

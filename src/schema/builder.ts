@@ -1,7 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { ForbiddenError, UnauthenticatedError } from '../services/errors.js';
-import type { Role } from '../services/order-rules.js';
+import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
+import type { Role } from '../domain/vocabulary.js';
 import type { GraphQLContext } from './context.js';
 
 export const builder = new SchemaBuilder<{

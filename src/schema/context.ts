@@ -2,7 +2,7 @@ import type DataLoader from 'dataloader';
 import type { Viewer } from '../auth/viewer.js';
 import type { KitchenStream } from '../services/kitchen-stream.js';
 import type { OrderReader } from '../services/order-reader.js';
-import type { StationSnapshot } from '../services/order-snapshot.js';
+import type { StationSnapshot } from '../domain/order-snapshot.js';
 import type { OrderWorkflow } from '../services/order-workflow.js';
 import type { RestaurantDirectory } from '../services/restaurant-directory.js';
 

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { DomainError } from '../services/errors.js';
+import { DomainError } from '../domain/errors.js';
 
 const toGraphQLError = (error: DomainError, from?: GraphQLError) =>
   new GraphQLError(error.message, {

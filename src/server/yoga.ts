@@ -6,7 +6,7 @@ import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken, InvalidTokenError, type TokenService } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
-import { UnauthenticatedError } from '../services/errors.js';
+import { UnauthenticatedError } from '../domain/errors.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { createErrorMasker, useBadUserInputForInvalidDocuments } from './errors.js';

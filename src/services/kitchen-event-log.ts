@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { KitchenEvent } from '../db/entities/index.js';
-import type { KitchenEventKind, OrderStatus } from './order-rules.js';
-import type { OrderSnapshot } from './order-snapshot.js';
+import type { KitchenEventKind, OrderStatus } from '../domain/vocabulary.js';
+import type { OrderSnapshot } from '../domain/order-snapshot.js';
 
 /** One committed change of one order: what the stream carries and the table keeps for replay. */
 export interface KitchenEventRecord {

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AsyncQueue } from './async-queue.js';
-import { NotFoundError } from './errors.js';
+import { NotFoundError } from '../domain/errors.js';
 import type { EventBus } from './event-bus.js';
 import {
   currentSequence,
@@ -11,8 +11,8 @@ import {
   type KitchenEventRecord,
 } from './kitchen-event-log.js';
 import type { OrderReader } from './order-reader.js';
-import type { KitchenEventKind, OrderStatus } from './order-rules.js';
-import { concernsStation, type OrderSnapshot, type StationSnapshot } from './order-snapshot.js';
+import type { KitchenEventKind, OrderStatus } from '../domain/vocabulary.js';
+import { concernsStation, type OrderSnapshot, type StationSnapshot } from '../domain/order-snapshot.js';
 import { RestaurantFeed } from './restaurant-feed.js';
 
 /** What a screen receives: one committed event, or (first) the whole live queue. */

@@ -1,6 +1,6 @@
 import { z } from 'zod/v4';
-import { BadUserInputError } from './errors.js';
-import { ORDER_TYPES } from './order-rules.js';
+import { BadUserInputError } from '../domain/errors.js';
+import { ORDER_TYPES } from '../domain/vocabulary.js';
 
 /** Code points in `value` (a surrogate pair is one), without making an array of them. */
 function codePoints(value: string): number {

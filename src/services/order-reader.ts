@@ -1,9 +1,10 @@
-import { BadUserInputError } from './errors.js';
-import { isId } from './ids.js';
-import { LIVE_STATUSES, type OrderStatus } from './order-rules.js';
-import { concernsStation, type OrderSnapshot, type StationSnapshot } from './order-snapshot.js';
+import { BadUserInputError } from '../domain/errors.js';
+import { isId } from '../domain/ids.js';
+import { LIVE_STATUSES } from '../domain/order-rules.js';
+import type { OrderStatus } from '../domain/vocabulary.js';
+import { concernsStation, type OrderSnapshot, type StationSnapshot } from '../domain/order-snapshot.js';
 import { ORDER_SNAPSHOT } from './order-sql.js';
-import type { Sql } from './sql.js';
+import type { Sql } from '../db/sql.js';
 
 export interface OrderPage {
   orders: OrderSnapshot[];

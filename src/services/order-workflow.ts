@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BadUserInputError, InvalidTransitionError, NotFoundError, VersionConflictError } from './errors.js';
-import { isId } from './ids.js';
+import { BadUserInputError, InvalidTransitionError, NotFoundError, VersionConflictError } from '../domain/errors.js';
+import { isId } from '../domain/ids.js';
 import type { KitchenEventPublisher, KitchenEventRecord } from './kitchen-event-log.js';
 import {
   parseInput,
@@ -11,18 +11,11 @@ import {
   type PlaceOrderInput,
   type UpdateOrderInput,
 } from './order-input.js';
-import {
-  assertLegalStep,
-  ENTERED_AT,
-  isLive,
-  nextStatus,
-  previousStatus,
-  type ItemStatus,
-  type OrderStatus,
-} from './order-rules.js';
-import type { OrderItemSnapshot, OrderSnapshot } from './order-snapshot.js';
+import { assertLegalStep, ENTERED_AT, isLive, nextStatus, previousStatus } from '../domain/order-rules.js';
+import type { ItemStatus, OrderStatus } from '../domain/vocabulary.js';
+import type { OrderItemSnapshot, OrderSnapshot } from '../domain/order-snapshot.js';
 import { ORDER_SNAPSHOT } from './order-sql.js';
-import type { Sql, SqlError } from './sql.js';
+import type { Sql, SqlError } from '../db/sql.js';
 import { RecentOrders, type KnownOrder } from './recent-orders.js';
 import { STATIONS_DIGEST, StationCatalog } from './station-catalog.js';
 

@@ -1,5 +1,5 @@
-import { BoundedMap } from './bounded-map.js';
-import type { OrderSnapshot } from './order-snapshot.js';
+import { BoundedMap } from '../lib/bounded-map.js';
+import type { OrderSnapshot } from '../domain/order-snapshot.js';
 
 /** An order as this instance last wrote it, and the digest of the stations its items were checked against. */
 export interface KnownOrder {

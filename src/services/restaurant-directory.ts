@@ -1,9 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Restaurant, Station } from '../db/entities/index.js';
-import { BadUserInputError, NotFoundError } from './errors.js';
-import { isId } from './ids.js';
-import type { StationSnapshot } from './order-snapshot.js';
+import { BadUserInputError, NotFoundError } from '../domain/errors.js';
+import { isId } from '../domain/ids.js';
+import type { StationSnapshot } from '../domain/order-snapshot.js';
 import { isSlug, MAX_RESTAURANT_NAME, MAX_STATION_NAME, slugify } from './restaurant-names.js';
 
 export interface RestaurantSummary {

@@ -1,6 +1,6 @@
-import { BoundedMap } from './bounded-map.js';
-import type { StationSnapshot } from './order-snapshot.js';
-import type { Sql } from './sql.js';
+import { BoundedMap } from '../lib/bounded-map.js';
+import type { StationSnapshot } from '../domain/order-snapshot.js';
+import type { Sql } from '../db/sql.js';
 
 export interface Stations {
   list: StationSnapshot[];

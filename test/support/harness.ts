@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import type { Role } from '../../src/services/order-rules.js';
+import type { Role } from '../../src/domain/vocabulary.js';
 import type { RestaurantSummary, StationInput } from '../../src/services/restaurant-directory.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
 

@@ -1,7 +1,7 @@
 import { OptionalProps, BigIntType, EntitySchema } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { OrderSnapshot } from '../../services/order-snapshot.js';
-import { KITCHEN_EVENT_KINDS, ORDER_STATUSES, type KitchenEventKind, type OrderStatus } from '../../services/order-rules.js';
+import type { OrderSnapshot } from '../../domain/order-snapshot.js';
+import { KITCHEN_EVENT_KINDS, ORDER_STATUSES, type KitchenEventKind, type OrderStatus } from '../../domain/vocabulary.js';
 import { Order } from './order.js';
 import { Restaurant } from './restaurant.js';
 

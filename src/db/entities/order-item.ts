@@ -1,6 +1,6 @@
 import { OptionalProps, ArrayType, EntitySchema } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { ITEM_STATUSES, type ItemStatus } from '../../services/order-rules.js';
+import { ITEM_STATUSES, type ItemStatus } from '../../domain/vocabulary.js';
 import { Order } from './order.js';
 import { Station } from './station.js';
 

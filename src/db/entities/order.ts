@@ -1,6 +1,6 @@
 import { OptionalProps, Collection, EntitySchema } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { ORDER_STATUSES, ORDER_TYPES, type OrderStatus, type OrderType } from '../../services/order-rules.js';
+import { ORDER_STATUSES, ORDER_TYPES, type OrderStatus, type OrderType } from '../../domain/vocabulary.js';
 import { OrderItem } from './order-item.js';
 import { Restaurant } from './restaurant.js';
 

@@ -1,6 +1,6 @@
-import { KITCHEN_EVENT_KINDS } from '../../services/order-rules.js';
+import { KITCHEN_EVENT_KINDS } from '../../domain/vocabulary.js';
 import type { QueueItem } from '../../services/kitchen-stream.js';
-import { NotFoundError } from '../../services/errors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import { builder, viewerOf } from '../builder.js';
 import { OrderRef, OrderStatusEnum } from './order.js';
 

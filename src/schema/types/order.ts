@@ -1,6 +1,6 @@
 import { orderCursor } from '../../services/order-reader.js';
-import { ITEM_STATUSES, ORDER_STATUSES, ORDER_TYPES, type Role } from '../../services/order-rules.js';
-import { itemsForStation, type OrderItemSnapshot, type OrderSnapshot } from '../../services/order-snapshot.js';
+import { ITEM_STATUSES, ORDER_STATUSES, ORDER_TYPES, type Role } from '../../domain/vocabulary.js';
+import { itemsForStation, type OrderItemSnapshot, type OrderSnapshot } from '../../domain/order-snapshot.js';
 import { builder, viewerOf } from '../builder.js';
 import { StationRef } from './restaurant.js';
 

@@ -1,5 +1,5 @@
 import type { RestaurantSummary } from '../../services/restaurant-directory.js';
-import type { StationSnapshot } from '../../services/order-snapshot.js';
+import type { StationSnapshot } from '../../domain/order-snapshot.js';
 import { builder } from '../builder.js';
 
 export const StationRef = builder.objectRef<StationSnapshot>('Station').implement({

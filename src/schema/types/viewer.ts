@@ -1,6 +1,6 @@
 import type { Viewer } from '../../auth/viewer.js';
-import { NotFoundError } from '../../services/errors.js';
-import { ROLES } from '../../services/order-rules.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { ROLES } from '../../domain/vocabulary.js';
 import { builder, viewerOf } from '../builder.js';
 import { RestaurantRef } from './restaurant.js';
 

@@ -1,25 +1,5 @@
 import { InvalidTransitionError } from './errors.js';
-
-export const ROLES = ['OWNER', 'MANAGER', 'CASHIER', 'SERVER', 'KITCHEN', 'EXPO'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const ORDER_TYPES = ['DINE_IN', 'TAKEOUT', 'DELIVERY'] as const;
-export type OrderType = (typeof ORDER_TYPES)[number];
-
-export const ORDER_STATUSES = ['PENDING', 'PREPARING', 'READY', 'COMPLETED', 'CANCELLED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export const ITEM_STATUSES = ['PENDING', 'PREPARING', 'READY', 'VOIDED'] as const;
-export type ItemStatus = (typeof ITEM_STATUSES)[number];
-
-export const KITCHEN_EVENT_KINDS = [
-  'SNAPSHOT',
-  'ORDER_CREATED',
-  'ORDER_UPDATED',
-  'ORDER_STATUS_CHANGED',
-  'ITEM_STATUS_CHANGED',
-] as const;
-export type KitchenEventKind = (typeof KITCHEN_EVENT_KINDS)[number];
+import type { OrderStatus } from './vocabulary.js';
 
 /** The statuses a kitchen screen shows. */
 export const LIVE_STATUSES: readonly OrderStatus[] = ['PENDING', 'PREPARING', 'READY'];

@@ -1,4 +1,4 @@
-import type { ItemStatus, OrderStatus, OrderType } from './order-rules.js';
+import type { ItemStatus, OrderStatus, OrderType } from './vocabulary.js';
 
 export interface StationSnapshot {
   id: string;

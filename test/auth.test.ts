@@ -19,20 +19,13 @@ import {
   type OrderFieldsFragment,
 } from './generated/graphql.js';
 import { eventCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, type TestApp, tokenFor, useTestApp } from './support/harness.js';
+import { createRestaurant, failure, gql, newKey, ok, startTestApp, type TestApp, tokenFor, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
 
 const ROLES: Role[] = ['OWNER', 'MANAGER', 'CASHIER', 'SERVER', 'KITCHEN', 'EXPO'];
 const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
-  const response = await result;
-  expect(response.errors, JSON.stringify(response)).toHaveLength(1);
-  expect(response.data ?? null).toBeNull();
-  return response.errors![0]!.extensions;
-}
 
 /** `me` with a raw Authorization header (or none). */
 async function meWith(authorization?: string) {

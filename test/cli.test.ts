@@ -1,44 +1,14 @@
 import jwt from 'jsonwebtoken';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DEVELOPMENT_JWT_SECRET } from '../src/config/config.js';
-import { TEST_DATABASE_URL } from './support/env.js';
 import { startTestApp } from './support/harness.js';
+import { runScript, type Run } from './support/processes.js';
 
-/** The real `kds` CLI, spawned as a script would: node + tsx, on the test database. */
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kds(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: TEST_DATABASE_URL, NODE_ENV: 'test' };
-  // Signed as the test server verifies: the development secret, no issuer or audience.
-  for (const name of ['JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE']) delete base[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/kds.ts', ...args], {
-      cwd: ROOT,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The real `kds` CLI, spawned as a script would: node + tsx, on the test database. */
+const kds = (args: string[], env: Record<string, string> = {}): Promise<Run> => runScript('src/cli/kds.ts', args, env);
 
 /** A successful --json run: exit 0, nothing on stderr, exactly one line of JSON on stdout. */
 function jsonOf<T>(run: Run): T {

@@ -9,21 +9,13 @@ import {
   type PlaceOrderInput,
 } from './generated/graphql.js';
 import { counters, eventCount, events, orderCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, tokenFor, useTestApp, type TestApp } from './support/harness.js';
+import { gql, kitchen, newKey, ok, place, startTestApp, type TestApp, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
 
-async function kitchen() {
-  const restaurant = await createRestaurant(t.app);
-  return { restaurant, pos: tokenFor(t.app, restaurant, 'CASHIER'), cook: tokenFor(t.app, restaurant, 'KITCHEN') };
-}
-
-const place = async (pos: string, items = [{ name: 'Burger' }]) =>
-  (await ok(t.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items } }, pos)).placeOrder;
-
 test('10 concurrent bumps with the same expectedVersion: exactly one wins, 9 are VERSION_CONFLICT', async () => {
-  const { restaurant, pos, cook } = await kitchen();
-  const order = await place(pos);
+  const { restaurant, pos, cook } = await kitchen(t);
+  const order = await place(t, pos);
   const results = await Promise.all(
     Array.from({ length: 10 }, () => gql(t.url, BumpOrderDocument, { id: order.id, expectedVersion: order.version }, cook)),
   );
@@ -42,8 +34,8 @@ test('10 concurrent bumps with the same expectedVersion: exactly one wins, 9 are
 });
 
 test('10 concurrent bumps without expectedVersion apply one after another: 3 steps, then INVALID_TRANSITION', async () => {
-  const { restaurant, pos, cook } = await kitchen();
-  const order = await place(pos);
+  const { restaurant, pos, cook } = await kitchen(t);
+  const order = await place(t, pos);
   const results = await Promise.all(Array.from({ length: 10 }, () => gql(t.url, BumpOrderDocument, { id: order.id }, cook)));
   const wins = results.filter((r) => !r.errors).map((r) => r.data!.bumpOrder);
   expect(wins.map((o) => [o.status, o.version]).sort()).toEqual([
@@ -66,8 +58,8 @@ test('10 concurrent bumps without expectedVersion apply one after another: 3 ste
 });
 
 test('20 concurrent placeOrders get 20 distinct ticket numbers, 1 to 20', async () => {
-  const { restaurant, pos } = await kitchen();
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => place(pos, [{ name: `Item ${i}` }])));
+  const { restaurant, pos } = await kitchen(t);
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => place(t, pos, [{ name: `Item ${i}` }])));
   expect(results.map((o) => o.number).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   expect(new Set(results.map((o) => o.id)).size).toBe(20);
   const log = await events(t.app, restaurant.id);
@@ -76,7 +68,7 @@ test('20 concurrent placeOrders get 20 distinct ticket numbers, 1 to 20', async 
 });
 
 test('concurrent retries of one placeOrder make one order and one event', async () => {
-  const { restaurant, pos } = await kitchen();
+  const { restaurant, pos } = await kitchen(t);
   const input: PlaceOrderInput = { clientRequestId: newKey(), items: [{ name: 'Burger' }] };
   const results = await Promise.all(Array.from({ length: 8 }, () => ok(t.url, PlaceOrderDocument, { input }, pos)));
   const ids = new Set(results.map((r) => r.placeOrder.id));
@@ -89,8 +81,8 @@ test('concurrent retries of one placeOrder make one order and one event', async 
 });
 
 test('concurrent changes to one order are all kept: no lost update', async () => {
-  const { restaurant, pos, cook } = await kitchen();
-  const order = await place(pos, [{ name: 'A' }, { name: 'B' }, { name: 'C' }, { name: 'D' }]);
+  const { restaurant, pos, cook } = await kitchen(t);
+  const order = await place(t, pos, [{ name: 'A' }, { name: 'B' }, { name: 'C' }, { name: 'D' }]);
   const results = await Promise.all([
     ...order.items.map((item) => ok(t.url, SetItemStatusDocument, { itemId: item.id, status: 'READY' }, cook)),
     ok(t.url, UpdateOrderDocument, { id: order.id, input: { notes: 'allergy' } }, pos),
@@ -109,8 +101,8 @@ describe('two instances on one database', () => {
   afterAll(() => other.stop());
 
   test('a change starts from the order as it stands, not from what this instance wrote last', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await place(pos);
+    const { pos, cook } = await kitchen(t);
+    const order = await place(t, pos);
     const bump = async (url: string, expectedVersion?: number) =>
       (await gql(url, BumpOrderDocument, { id: order.id, expectedVersion }, cook)).data?.bumpOrder;
     // This instance wrote it last as PENDING; the other moves it on twice.

@@ -15,7 +15,7 @@ import {
   UpdateOrderDocument,
 } from './generated/graphql.js';
 import { counters, events } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, startTestApp, type TestApp, tokenFor, useTestApp } from './support/harness.js';
+import { createRestaurant, failure, gql, newKey, ok, startTestApp, type TestApp, tokenFor, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
 
@@ -43,13 +43,6 @@ async function post(url: string, body: string, token?: string): Promise<RawRespo
 }
 
 const query = (url: string, source: string, token?: string, variables?: object) => post(url, JSON.stringify({ query: source, variables }), token);
-
-async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
-  const response = await result;
-  expect(response.errors, JSON.stringify(response)).toHaveLength(1);
-  expect(response.data ?? null).toBeNull();
-  return response.errors![0]!.extensions;
-}
 
 /** A request with a chunked body (no content-length), written in pieces. */
 function postChunked(url: string, body: string, token: string): Promise<{ status: number; text: string }> {

@@ -1,18 +1,18 @@
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, test } from 'vitest';
-import type { RestaurantSummary } from '../src/services/restaurant-directory.js';
 import {
   BumpOrderDocument,
   KitchenQueueDocument,
   OrderChangedDocument,
-  PlaceOrderDocument,
   SetItemStatusDocument,
   SetOrderRushDocument,
   UpdateOrderDocument,
   type KitchenQueueSubscription,
+  type OrderItemInput,
+  type PlaceOrderInput,
 } from './generated/graphql.js';
 import { cursorSequence } from '../src/schema/types/kitchen-queue.js';
-import { createRestaurant, newKey, ok, subscribe, tokenFor, useTestApp, wsClient } from './support/harness.js';
+import { kitchen, ok, place, subscribe, useTestApp, wsClient } from './support/harness.js';
 
 const t = useTestApp();
 
@@ -20,20 +20,19 @@ const events = (results: ExecutionResult<KitchenQueueSubscription>[]) => results
 const sequences = (results: ExecutionResult<KitchenQueueSubscription>[]) =>
   events(results).map((e) => cursorSequence(e.cursor)!);
 
-async function kitchen(restaurant?: RestaurantSummary) {
-  const r = restaurant ?? (await createRestaurant(t.app));
-  const cashier = tokenFor(t.app, r, 'CASHIER');
-  const cook = tokenFor(t.app, r, 'KITCHEN');
-  const station = (name: string) => r.stations.find((s) => s.name === name)!.id;
-  const place = async (items: { name: string; stationId?: string }[] = [{ name: 'Burger' }], extra = {}) =>
-    (await ok(t.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items, ...extra } }, cashier)).placeOrder;
-  const bump = async (id: string) => (await ok(t.url, BumpOrderDocument, { id }, cook)).bumpOrder;
-  return { restaurant: r, cashier, cook, station, place, bump };
+/** A restaurant of its own: the shared kitchen, with placing (as its POS) and bumping (as its cook) at hand. */
+async function line() {
+  const k = await kitchen(t);
+  return {
+    ...k,
+    place: (items?: OrderItemInput[], extra: Omit<Partial<PlaceOrderInput>, 'items'> = {}) => place(t, k.pos, items, extra),
+    bump: async (id: string) => (await ok(t.url, BumpOrderDocument, { id }, k.cook)).bumpOrder,
+  };
 }
 
 describe('kitchenQueue', () => {
   test('a SNAPSHOT of the live queue, then every kind of change in order, with growing cursors', async () => {
-    const k = await kitchen();
+    const k = await line();
     const before = await k.place([{ name: 'Soup' }]);
     const screen = subscribe(wsClient(t.wsUrl, k.cook), KitchenQueueDocument, {});
     const [snapshot] = events(await screen.take(1));
@@ -42,8 +41,8 @@ describe('kitchenQueue', () => {
     expect(snapshot!.orders!.map((o) => o.id)).toEqual([before.id]);
 
     const order = await k.place([{ name: 'Burger' }, { name: 'Fries', stationId: k.station('Fry') }]);
-    await ok(t.url, UpdateOrderDocument, { id: order.id, input: { notes: 'no salt' } }, k.cashier);
-    await ok(t.url, SetOrderRushDocument, { id: order.id, rush: true }, k.cashier);
+    await ok(t.url, UpdateOrderDocument, { id: order.id, input: { notes: 'no salt' } }, k.pos);
+    await ok(t.url, SetOrderRushDocument, { id: order.id, rush: true }, k.pos);
     await ok(t.url, SetItemStatusDocument, { itemId: order.items[0]!.id, status: 'PREPARING' }, k.cook);
     await k.bump(order.id);
 
@@ -70,7 +69,7 @@ describe('kitchenQueue', () => {
   });
 
   test('with stationId, only orders with an item at that station; the expo sees all', async () => {
-    const k = await kitchen();
+    const k = await line();
     const grill = subscribe(wsClient(t.wsUrl, k.cook), KitchenQueueDocument, { stationId: k.station('Grill') });
     const fry = subscribe(wsClient(t.wsUrl, k.cook), KitchenQueueDocument, { stationId: k.station('Fry') });
     const expo = subscribe(wsClient(t.wsUrl, k.cook), KitchenQueueDocument, { stationId: k.station('Expo') });
@@ -96,8 +95,8 @@ describe('kitchenQueue', () => {
   });
 
   test("restaurant B's screen receives none of A's events", async () => {
-    const a = await kitchen();
-    const b = await kitchen();
+    const a = await line();
+    const b = await line();
     const screen = subscribe(wsClient(t.wsUrl, b.cook), KitchenQueueDocument, {});
     const [snapshot] = events(await screen.take(1));
     expect(snapshot!.orders).toEqual([]);
@@ -111,8 +110,8 @@ describe('kitchenQueue', () => {
   });
 
   test("another restaurant's station answers NOT_FOUND", async () => {
-    const a = await kitchen();
-    const b = await kitchen();
+    const a = await line();
+    const b = await line();
     const screen = subscribe(wsClient(t.wsUrl, b.cook), KitchenQueueDocument, { stationId: a.station('Grill') });
     const [result] = await screen.take(1);
     expect(result!.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -120,7 +119,7 @@ describe('kitchenQueue', () => {
   });
 
   test('resume: disconnect, 15 changes, resubscribe with the cursor: exactly those 15 in order, then live', async () => {
-    const k = await kitchen();
+    const k = await line();
     const first = subscribe(wsClient(t.wsUrl, k.cook), KitchenQueueDocument, {});
     // The SNAPSHOT first: an order placed before it is read would be in it, not an event after it.
     await first.take(1);
@@ -155,7 +154,7 @@ describe('kitchenQueue', () => {
   });
 
   test('a cursor that is garbage or from the future gets a SNAPSHOT', async () => {
-    const k = await kitchen();
+    const k = await line();
     const order = await k.place();
     for (const after of ['garbage', Buffer.from('kq:999999').toString('base64url')]) {
       const screen = subscribe(wsClient(t.wsUrl, k.cook), KitchenQueueDocument, { after });
@@ -169,16 +168,16 @@ describe('kitchenQueue', () => {
 
 describe('orderChanged', () => {
   test("only that order's changes that commit after it starts, with no SNAPSHOT", async () => {
-    const k = await kitchen();
+    const k = await line();
     const watched = await k.place();
     const other = await k.place();
-    const pos = subscribe(wsClient(t.wsUrl, k.cashier), OrderChangedDocument, { id: watched.id });
+    const pos = subscribe(wsClient(t.wsUrl, k.pos), OrderChangedDocument, { id: watched.id });
     // It sends nothing when it starts: change the order until a change arrives, and it is live.
     let rush = false;
     let version = watched.version;
     while (pos.results.length === 0) {
       rush = !rush;
-      version = (await ok(t.url, SetOrderRushDocument, { id: watched.id, rush }, k.cashier)).setOrderRush.version;
+      version = (await ok(t.url, SetOrderRushDocument, { id: watched.id, rush }, k.pos)).setOrderRush.version;
       await pos.take(1, 200).catch(() => undefined);
       if (version > watched.version + 50) throw new Error('orderChanged never started');
     }
@@ -187,7 +186,7 @@ describe('orderChanged', () => {
     await k.bump(other.id);
     await k.bump(watched.id);
     await k.bump(other.id);
-    await ok(t.url, SetOrderRushDocument, { id: watched.id, rush: !rush }, k.cashier);
+    await ok(t.url, SetOrderRushDocument, { id: watched.id, rush: !rush }, k.pos);
     const received = (await pos.take(before + 2)).slice(before).map((r) => r.data!.orderChanged);
     expect(received.map((e) => [e.kind, e.order!.id, e.order!.version])).toEqual([
       ['ORDER_STATUS_CHANGED', watched.id, version + 1],
@@ -197,11 +196,11 @@ describe('orderChanged', () => {
   });
 
   test("another restaurant's order or a malformed id answers NOT_FOUND", async () => {
-    const a = await kitchen();
-    const b = await kitchen();
+    const a = await line();
+    const b = await line();
     const order = await a.place();
     for (const id of [order.id, 'not-an-id']) {
-      const s = subscribe(wsClient(t.wsUrl, b.cashier), OrderChangedDocument, { id });
+      const s = subscribe(wsClient(t.wsUrl, b.pos), OrderChangedDocument, { id });
       const [result] = await s.take(1);
       expect(result!.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }

@@ -10,25 +10,13 @@ import {
   type UpdateOrderInput,
 } from './generated/graphql.js';
 import { counters, eventCount, orderCount } from './support/db.js';
-import { createRestaurant, gql, itemsInput, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
+import { failure, gql, itemsInput, kitchen, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
 
 /** One code point that is two UTF-16 units: lengths must count code points. */
 const E = '🍔';
 const chars = (n: number) => E.repeat(n);
-
-async function kitchen() {
-  const restaurant = await createRestaurant(t.app);
-  return { restaurant, pos: tokenFor(t.app, restaurant, 'CASHIER'), cook: tokenFor(t.app, restaurant, 'KITCHEN') };
-}
-
-async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
-  const response = await result;
-  expect(response.errors, JSON.stringify(response)).toHaveLength(1);
-  expect(response.data ?? null).toBeNull();
-  return response.errors![0]!.extensions;
-}
 
 const base = (): PlaceOrderInput => ({ clientRequestId: newKey(), items: [{ name: 'Burger' }] });
 /** An order of two items whose second one is `item`: the error path must name index 1. */
@@ -143,7 +131,7 @@ const placeBounds: Bound[] = [
 
 describe('placeOrder input bounds', () => {
   test.each(placeBounds.map((b) => [b.what, b] as const))('%s', async (_what, bound) => {
-    const { restaurant, pos, cook } = await kitchen();
+    const { restaurant, pos, cook } = await kitchen(t);
     for (const input of bound.past) {
       expect(await failure(gql(t.url, PlaceOrderDocument, { input }, pos))).toEqual({ code: 'BAD_USER_INPUT', field: bound.field });
     }
@@ -158,7 +146,7 @@ describe('placeOrder input bounds', () => {
   });
 
   test('a NUL character is BAD_USER_INPUT, never a 500', async () => {
-    const { restaurant, pos } = await kitchen();
+    const { restaurant, pos } = await kitchen(t);
     const cases: [PlaceOrderInput, string][] = [
       [withItem({ name: 'Bur\u0000ger' }), 'input.items.1.name'],
       [withItem({ modifiers: ['no\u0000onion'] }), 'input.items.1.modifiers.0'],
@@ -180,7 +168,7 @@ describe('placeOrder input bounds', () => {
   });
 
   test('a GraphQL-level breach (missing items, wrong type) is BAD_USER_INPUT', async () => {
-    const { pos } = await kitchen();
+    const { pos } = await kitchen(t);
     const cases = [
       { clientRequestId: newKey() },
       { clientRequestId: newKey(), items: [{ name: 'A', quantity: 'two' }] },
@@ -197,7 +185,7 @@ describe('placeOrder input bounds', () => {
 
 describe('updateOrder and cancelOrder input bounds', () => {
   test('table, customerName, notes and added items are bounded like placeOrder', async () => {
-    const { restaurant, pos } = await kitchen();
+    const { restaurant, pos } = await kitchen(t);
     const order = (await ok(t.url, PlaceOrderDocument, { input: base() }, pos)).placeOrder;
     const events = await eventCount(t.app, restaurant.id);
     const past: [UpdateOrderInput, string][] = [
@@ -253,7 +241,7 @@ describe('updateOrder and cancelOrder input bounds', () => {
   });
 
   test('a cancel reason is up to 500 code points', async () => {
-    const { restaurant, pos } = await kitchen();
+    const { restaurant, pos } = await kitchen(t);
     const order = (await ok(t.url, PlaceOrderDocument, { input: base() }, pos)).placeOrder;
     expect(await failure(gql(t.url, CancelOrderDocument, { id: order.id, reason: chars(501) }, pos))).toEqual({
       code: 'BAD_USER_INPUT',
@@ -267,7 +255,7 @@ describe('updateOrder and cancelOrder input bounds', () => {
 
 describe('placeOrder idempotency', () => {
   test('the same clientRequestId and input returns the first order and appends nothing', async () => {
-    const { restaurant, pos, cook } = await kitchen();
+    const { restaurant, pos, cook } = await kitchen(t);
     const input: PlaceOrderInput = {
       clientRequestId: newKey(),
       table: 'T7',
@@ -301,7 +289,7 @@ describe('placeOrder idempotency', () => {
   });
 
   test('the same clientRequestId with a different input is BAD_USER_INPUT on input.clientRequestId', async () => {
-    const { restaurant, pos, cook } = await kitchen();
+    const { restaurant, pos, cook } = await kitchen(t);
     const input: PlaceOrderInput = { clientRequestId: newKey(), table: 'T7', items: [{ name: 'Burger' }] };
     const first = (await ok(t.url, PlaceOrderDocument, { input }, pos)).placeOrder;
     const [events, { lastOrderNumber }] = [await eventCount(t.app, restaurant.id), await counters(t.app, restaurant.id)];
@@ -325,8 +313,8 @@ describe('placeOrder idempotency', () => {
   });
 
   test('a clientRequestId is scoped to its restaurant', async () => {
-    const a = await kitchen();
-    const b = await kitchen();
+    const a = await kitchen(t);
+    const b = await kitchen(t);
     const input: PlaceOrderInput = { clientRequestId: newKey(), items: [{ name: 'Burger' }] };
     const inA = (await ok(t.url, PlaceOrderDocument, { input }, a.pos)).placeOrder;
     const inB = (await ok(t.url, PlaceOrderDocument, { input }, b.pos)).placeOrder;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { StationInput } from '../src/services/restaurant-directory.js';
 import {
   BumpOrderDocument,
   CancelOrderDocument,
@@ -8,29 +9,16 @@ import {
   SetItemStatusDocument,
   UpdateOrderDocument,
   type OrderFieldsFragment,
-  type OrderItemInput,
 } from './generated/graphql.js';
 import { eventCount, orderCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
+import { failure, gql, kitchen, newKey, ok, place, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
 
 type Order = OrderFieldsFragment;
 
-/** A restaurant with Grill, Fry and Expo (in that order), a POS token and a kitchen token. */
-async function kitchen(stations = [
-  { name: 'Grill', expo: false },
-  { name: 'Fry', expo: false },
-  { name: 'Expo', expo: true },
-]) {
-  const restaurant = await createRestaurant(t.app, stations);
-  const byName = Object.fromEntries(restaurant.stations.map((s) => [s.name, s]));
-  return { restaurant, byName, pos: tokenFor(t.app, restaurant, 'SERVER'), cook: tokenFor(t.app, restaurant, 'KITCHEN') };
-}
-
-async function place(pos: string, items: OrderItemInput[]): Promise<Order> {
-  return (await ok(t.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items } }, pos)).placeOrder;
-}
+/** A restaurant with Grill, Fry and Expo (in that order) unless told, a POS (SERVER) token and a kitchen token. */
+const serverKitchen = (stations?: StationInput[]) => kitchen(t, { stations, pos: 'SERVER' });
 
 async function read(id: string, token: string): Promise<Order> {
   const { order } = await ok(t.url, OrderDocument, { id }, token);
@@ -42,17 +30,10 @@ async function setItem(itemId: string, status: 'PENDING' | 'PREPARING' | 'READY'
   return (await ok(t.url, SetItemStatusDocument, { itemId, status }, cook)).setItemStatus;
 }
 
-async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
-  const response = await result;
-  expect(response.errors, JSON.stringify(response)).toHaveLength(1);
-  expect(response.data ?? null).toBeNull();
-  return response.errors![0]!.extensions;
-}
-
 describe('setItemStatus', () => {
   test('the first item that starts moves a PENDING order to PREPARING; all items READY make it READY', async () => {
-    const { pos, cook, byName } = await kitchen();
-    const order = await place(pos, [
+    const { pos, cook, byName } = await serverKitchen();
+    const order = await place(t, pos, [
       { name: 'Burger', stationId: byName.Grill!.id },
       { name: 'Fries', stationId: byName.Fry!.id },
     ]);
@@ -80,16 +61,16 @@ describe('setItemStatus', () => {
   });
 
   test('an item straight to READY on a single-item order makes the order READY at once', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await place(pos, [{ name: 'Soda' }]);
+    const { pos, cook } = await serverKitchen();
+    const order = await place(t, pos, [{ name: 'Soda' }]);
     const ready = await setItem(order.items[0]!.id, 'READY', cook);
     expect(ready).toMatchObject({ status: 'READY', version: 2 });
     expect(ready.readyAt).not.toBeNull();
   });
 
   test('voided items are ignored when deciding that the order is READY', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await place(pos, [{ name: 'Burger' }, { name: 'Fries' }, { name: 'Shake' }]);
+    const { pos, cook } = await serverKitchen();
+    const order = await place(t, pos, [{ name: 'Burger' }, { name: 'Fries' }, { name: 'Shake' }]);
     const [burger, fries, shake] = order.items;
     const { updateOrder } = await ok(t.url, UpdateOrderDocument, { id: order.id, input: { voidItemIds: [shake!.id] } }, pos);
     expect(updateOrder).toMatchObject({ status: 'PENDING', version: 2 });
@@ -102,8 +83,8 @@ describe('setItemStatus', () => {
   });
 
   test('voiding the last unfinished item makes the order READY', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await place(pos, [{ name: 'Burger' }, { name: 'Fries' }]);
+    const { pos, cook } = await serverKitchen();
+    const order = await place(t, pos, [{ name: 'Burger' }, { name: 'Fries' }]);
     await setItem(order.items[0]!.id, 'READY', cook);
     const { updateOrder } = await ok(t.url, UpdateOrderDocument, { id: order.id, input: { voidItemIds: [order.items[1]!.id] } }, pos);
     expect(updateOrder).toMatchObject({ status: 'READY', version: 3 });
@@ -112,9 +93,9 @@ describe('setItemStatus', () => {
   });
 
   test('on a CANCELLED or COMPLETED order is INVALID_TRANSITION and changes nothing', async () => {
-    const { pos, cook, restaurant } = await kitchen();
-    const cancelled = (await ok(t.url, CancelOrderDocument, { id: (await place(pos, [{ name: 'A' }])).id }, pos)).cancelOrder;
-    let completed = await place(pos, [{ name: 'B' }]);
+    const { pos, cook, restaurant } = await serverKitchen();
+    const cancelled = (await ok(t.url, CancelOrderDocument, { id: (await place(t, pos, [{ name: 'A' }])).id }, pos)).cancelOrder;
+    let completed = await place(t, pos, [{ name: 'B' }]);
     for (let i = 0; i < 3; i++) completed = (await ok(t.url, BumpOrderDocument, { id: completed.id }, cook)).bumpOrder;
     expect(completed.status).toBe('COMPLETED');
     const events = await eventCount(t.app, restaurant.id);
@@ -129,8 +110,8 @@ describe('setItemStatus', () => {
 
 describe('updateOrder', () => {
   test('adds and voids items, and changes table, customer and notes, while the order is live', async () => {
-    const { pos, cook, byName } = await kitchen();
-    const order = await place(pos, [{ name: 'Burger' }, { name: 'Fries' }]);
+    const { pos, cook, byName } = await serverKitchen();
+    const order = await place(t, pos, [{ name: 'Burger' }, { name: 'Fries' }]);
     const preparing = await setItem(order.items[0]!.id, 'PREPARING', cook);
     const { updateOrder } = await ok(
       t.url,
@@ -166,10 +147,10 @@ describe('updateOrder', () => {
   });
 
   test('on a COMPLETED or CANCELLED order is INVALID_TRANSITION and changes nothing', async () => {
-    const { pos, cook, restaurant } = await kitchen();
-    let completed = await place(pos, [{ name: 'A' }]);
+    const { pos, cook, restaurant } = await serverKitchen();
+    let completed = await place(t, pos, [{ name: 'A' }]);
     for (let i = 0; i < 3; i++) completed = (await ok(t.url, BumpOrderDocument, { id: completed.id }, cook)).bumpOrder;
-    const cancelled = (await ok(t.url, CancelOrderDocument, { id: (await place(pos, [{ name: 'B' }])).id }, pos)).cancelOrder;
+    const cancelled = (await ok(t.url, CancelOrderDocument, { id: (await place(t, pos, [{ name: 'B' }])).id }, pos)).cancelOrder;
     const events = await eventCount(t.app, restaurant.id);
     for (const order of [completed, cancelled]) {
       for (const input of [{ table: 'T1' }, { addItems: [{ name: 'Late dessert' }] }, { voidItemIds: [order.items[0]!.id] }]) {
@@ -182,8 +163,8 @@ describe('updateOrder', () => {
   });
 
   test('voiding an item of no order, or every item, is refused', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await place(pos, [{ name: 'A' }, { name: 'B' }]);
+    const { pos, cook } = await serverKitchen();
+    const order = await place(t, pos, [{ name: 'A' }, { name: 'B' }]);
     expect(
       await failure(gql(t.url, UpdateOrderDocument, { id: order.id, input: { voidItemIds: ['6f1c2b9e-8a7d-4c3b-9e2f-1a2b3c4d5e6f'] } }, pos)),
     ).toEqual({ code: 'NOT_FOUND' });
@@ -196,12 +177,12 @@ describe('updateOrder', () => {
 
 describe('stations', () => {
   test('an item without stationId goes to the first non-expo station', async () => {
-    const { pos, byName } = await kitchen([
+    const { pos, byName } = await serverKitchen([
       { name: 'Expo', expo: true },
       { name: 'Cold', expo: false },
       { name: 'Grill', expo: false },
     ]);
-    const order = await place(pos, [{ name: 'Salad' }, { name: 'Steak', stationId: byName.Grill!.id }, { name: 'Check', stationId: byName.Expo!.id }]);
+    const order = await place(t, pos, [{ name: 'Salad' }, { name: 'Steak', stationId: byName.Grill!.id }, { name: 'Check', stationId: byName.Expo!.id }]);
     expect(order.items.map((i) => i.station)).toEqual([
       { id: byName.Cold!.id, name: 'Cold', expo: false },
       { id: byName.Grill!.id, name: 'Grill', expo: false },
@@ -212,8 +193,8 @@ describe('stations', () => {
   });
 
   test('an unknown stationId is NOT_FOUND and places or adds nothing', async () => {
-    const { pos, cook, restaurant } = await kitchen();
-    const order = await place(pos, [{ name: 'A' }]);
+    const { pos, cook, restaurant } = await serverKitchen();
+    const order = await place(t, pos, [{ name: 'A' }]);
     const [orders, events] = [await orderCount(t.app, restaurant.id), await eventCount(t.app, restaurant.id)];
     for (const stationId of ['0b7e0a57-3c1e-4d8e-a3c4-5b9f5d6e7f80', 'grill', '']) {
       expect(
@@ -231,21 +212,21 @@ describe('stations', () => {
   });
 
   test('stations added or renamed after orders were placed are used at once, by placeOrder and updateOrder', async () => {
-    const { pos, restaurant, byName } = await kitchen([{ name: 'Expo', expo: true }]);
-    const first = await place(pos, [{ name: 'Water' }]);
+    const { pos, restaurant, byName } = await serverKitchen([{ name: 'Expo', expo: true }]);
+    const first = await place(t, pos, [{ name: 'Water' }]);
     expect(first.items[0]!.station).toBeNull();
     // Added behind the server's back (as the CLI does): the new first non-expo station is the default,
     // and its id is known to the next order that names it.
     const grill = await t.app.services.restaurants.addStation(restaurant.id, { name: 'Grill', expo: false });
-    const second = await place(pos, [{ name: 'Steak' }, { name: 'Check', stationId: byName.Expo!.id }]);
+    const second = await place(t, pos, [{ name: 'Steak' }, { name: 'Check', stationId: byName.Expo!.id }]);
     expect(second.items.map((i) => i.station)).toEqual([
       { id: grill.id, name: 'Grill', expo: false },
       { id: byName.Expo!.id, name: 'Expo', expo: true },
     ]);
     const fry = await t.app.services.restaurants.addStation(restaurant.id, { name: 'Fry', expo: false });
-    expect((await place(pos, [{ name: 'Fries', stationId: fry.id }])).items[0]!.station).toEqual({ id: fry.id, name: 'Fry', expo: false });
+    expect((await place(t, pos, [{ name: 'Fries', stationId: fry.id }])).items[0]!.station).toEqual({ id: fry.id, name: 'Fry', expo: false });
     await t.app.orm.em.getConnection().execute('update stations set name = ? where id = ?', ['Broiler', grill.id]);
-    expect((await place(pos, [{ name: 'Burger' }])).items[0]!.station).toEqual({ id: grill.id, name: 'Broiler', expo: false });
+    expect((await place(t, pos, [{ name: 'Burger' }])).items[0]!.station).toEqual({ id: grill.id, name: 'Broiler', expo: false });
     await t.app.orm.em.getConnection().execute('update stations set name = ? where id = ?', ['Charcoal', grill.id]);
     const { updateOrder } = await ok(t.url, UpdateOrderDocument, { id: second.id, input: { addItems: [{ name: 'Ribs' }] } }, pos);
     expect(updateOrder.items[2]!.station).toEqual({ id: grill.id, name: 'Charcoal', expo: false });
@@ -253,8 +234,8 @@ describe('stations', () => {
   });
 
   test('Order.items(stationId) shows a station its own items, and an expo station all of them', async () => {
-    const { pos, cook, byName } = await kitchen();
-    const order = await place(pos, [
+    const { pos, cook, byName } = await serverKitchen();
+    const order = await place(t, pos, [
       { name: 'Burger', stationId: byName.Grill!.id },
       { name: 'Fries', stationId: byName.Fry!.id },
       { name: 'Steak', stationId: byName.Grill!.id },

@@ -3,29 +3,20 @@ import {
   BumpOrderDocument,
   CancelOrderDocument,
   OrderDocument,
-  PlaceOrderDocument,
   RecallOrderDocument,
   SetOrderStatusDocument,
   UpdateOrderDocument,
   type OrderFieldsFragment,
   type OrderStatus,
 } from './generated/graphql.js';
-import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
+import { failure, gql, kitchen, ok, place, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
 
 type Order = OrderFieldsFragment;
 
-/** A restaurant of its own with a POS token and a kitchen token. */
-async function kitchen() {
-  const restaurant = await createRestaurant(t.app);
-  return { restaurant, pos: tokenFor(t.app, restaurant, 'CASHIER'), cook: tokenFor(t.app, restaurant, 'KITCHEN') };
-}
-
-async function place(pos: string): Promise<Order> {
-  const data = await ok(t.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items: [{ name: 'Burger' }, { name: 'Fries' }] } }, pos);
-  return data.placeOrder;
-}
+/** Every order here has two items. */
+const placeTwo = (pos: string) => place(t, pos, [{ name: 'Burger' }, { name: 'Fries' }]);
 
 async function read(id: string, token: string): Promise<Order> {
   const data = await ok(t.url, OrderDocument, { id }, token);
@@ -38,20 +29,12 @@ const recall = async (id: string, token: string) => (await ok(t.url, RecallOrder
 
 /** A fresh order brought to `status` along the line (bumps, or a cancel). */
 async function orderIn(status: OrderStatus, pos: string, cook: string): Promise<Order> {
-  let order = await place(pos);
+  let order = await placeTwo(pos);
   if (status === 'CANCELLED') return (await ok(t.url, CancelOrderDocument, { id: order.id }, pos)).cancelOrder;
   const line: OrderStatus[] = ['PENDING', 'PREPARING', 'READY', 'COMPLETED'];
   for (let i = 0; i < line.indexOf(status); i++) order = await bump(order.id, cook);
   expect(order.status).toBe(status);
   return order;
-}
-
-/** The single error of a call that must fail: its extensions (code included). */
-async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
-  const response = await result;
-  expect(response.errors, JSON.stringify(response)).toHaveLength(1);
-  expect(response.data ?? null).toBeNull();
-  return response.errors![0]!.extensions;
 }
 
 const STAMP = { PENDING: null, PREPARING: 'startedAt', READY: 'readyAt', COMPLETED: 'completedAt', CANCELLED: 'cancelledAt' } as const;
@@ -78,8 +61,8 @@ function expectStep(before: Order, after: Order, to: OrderStatus) {
 
 describe('bump', () => {
   test('walks PENDING -> PREPARING -> READY -> COMPLETED, stamping each status it enters', async () => {
-    const { pos, cook } = await kitchen();
-    const placed = await place(pos);
+    const { pos, cook } = await kitchen(t);
+    const placed = await placeTwo(pos);
     expect(placed).toMatchObject({ status: 'PENDING', startedAt: null, readyAt: null, completedAt: null, cancelledAt: null, cancelReason: null });
     expect(placed.version).toBe(1);
 
@@ -98,7 +81,7 @@ describe('bump', () => {
   });
 
   test('from COMPLETED or CANCELLED is INVALID_TRANSITION and changes nothing', async () => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await kitchen(t);
     for (const status of ['COMPLETED', 'CANCELLED'] as const) {
       const order = await orderIn(status, pos, cook);
       expect(await failure(gql(t.url, BumpOrderDocument, { id: order.id }, cook))).toEqual({
@@ -113,7 +96,7 @@ describe('bump', () => {
 
 describe('recall', () => {
   test('steps back one status at a time from COMPLETED to PENDING, then refuses', async () => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await kitchen(t);
     const completed = await orderIn('COMPLETED', pos, cook);
 
     const ready = await recall(completed.id, cook);
@@ -133,7 +116,7 @@ describe('recall', () => {
   });
 
   test('of a CANCELLED order is INVALID_TRANSITION', async () => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await kitchen(t);
     const cancelled = await orderIn('CANCELLED', pos, cook);
     expect(await failure(gql(t.url, RecallOrderDocument, { id: cancelled.id }, cook))).toEqual({
       code: 'INVALID_TRANSITION',
@@ -146,7 +129,7 @@ describe('recall', () => {
 
 describe('cancel', () => {
   test.each(['PENDING', 'PREPARING', 'READY'] as const)('from %s stamps cancelledAt and stores the reason', async (from) => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await kitchen(t);
     const order = await orderIn(from, pos, cook);
     const { cancelOrder } = await ok(t.url, CancelOrderDocument, { id: order.id, reason: 'Guest left' }, pos);
     expectStep(order, cancelOrder, 'CANCELLED');
@@ -155,8 +138,8 @@ describe('cancel', () => {
   });
 
   test('without a reason leaves cancelReason null', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await place(pos);
+    const { pos, cook } = await kitchen(t);
+    const order = await placeTwo(pos);
     const { cancelOrder } = await ok(t.url, CancelOrderDocument, { id: order.id }, pos);
     expect(cancelOrder).toMatchObject({ status: 'CANCELLED', cancelReason: null, version: order.version + 1 });
     expect(cancelOrder.cancelledAt).not.toBeNull();
@@ -164,7 +147,7 @@ describe('cancel', () => {
   });
 
   test('of a COMPLETED or CANCELLED order is INVALID_TRANSITION and keeps the first reason', async () => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await kitchen(t);
     const completed = await orderIn('COMPLETED', pos, cook);
     expect(await failure(gql(t.url, CancelOrderDocument, { id: completed.id, reason: 'late' }, pos))).toEqual({
       code: 'INVALID_TRANSITION',
@@ -173,7 +156,7 @@ describe('cancel', () => {
     });
     expect(await read(completed.id, cook)).toEqual(completed);
 
-    const first = await place(pos);
+    const first = await placeTwo(pos);
     const { cancelOrder: cancelled } = await ok(t.url, CancelOrderDocument, { id: first.id, reason: 'first' }, pos);
     expect(await failure(gql(t.url, CancelOrderDocument, { id: first.id, reason: 'second' }, pos))).toEqual({
       code: 'INVALID_TRANSITION',
@@ -200,7 +183,7 @@ describe('setOrderStatus', () => {
   ];
 
   test.each(legal)('%s -> %s is a legal single step', async (from, to) => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await kitchen(t);
     const order = await orderIn(from, pos, cook);
     const { setOrderStatus } = await ok(t.url, SetOrderStatusDocument, { id: order.id, status: to }, cook);
     expectStep(order, setOrderStatus, to);
@@ -210,7 +193,7 @@ describe('setOrderStatus', () => {
 
   const ALL: OrderStatus[] = ['PENDING', 'PREPARING', 'READY', 'COMPLETED', 'CANCELLED'];
   test.each(ALL)('every other target from %s (its own status included) is INVALID_TRANSITION', async (from) => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await kitchen(t);
     const order = await orderIn(from, pos, cook);
     const illegal = ALL.filter((to) => !legal.some(([f, t2]) => f === from && t2 === to));
     expect(illegal).toContain(from);
@@ -222,8 +205,8 @@ describe('setOrderStatus', () => {
 
 describe('expectedVersion', () => {
   test('a wrong one is VERSION_CONFLICT with the current version, and nothing changes', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await bump((await place(pos)).id, cook);
+    const { pos, cook } = await kitchen(t);
+    const order = await bump((await placeTwo(pos)).id, cook);
     expect(order.version).toBe(2);
     const conflict = { code: 'VERSION_CONFLICT', currentVersion: 2 };
 
@@ -242,8 +225,8 @@ describe('expectedVersion', () => {
   });
 
   test('the right one lets the change through, and is stale afterwards', async () => {
-    const { pos, cook } = await kitchen();
-    const order = await place(pos);
+    const { pos, cook } = await kitchen(t);
+    const order = await placeTwo(pos);
     const { bumpOrder } = await ok(t.url, BumpOrderDocument, { id: order.id, expectedVersion: order.version }, cook);
     expect(bumpOrder).toMatchObject({ status: 'PREPARING', version: order.version + 1 });
     expect(await failure(gql(t.url, BumpOrderDocument, { id: order.id, expectedVersion: order.version }, cook))).toEqual({

@@ -5,56 +5,39 @@ import {
   KitchenQueueNowDocument,
   MeDocument,
   OrdersDocument,
-  PlaceOrderDocument,
   RecallOrderDocument,
   SetOrderRushDocument,
-  type OrderItemInput,
   type OrdersQuery,
 } from './generated/graphql.js';
-import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
+import { createRestaurant, failure, gql, kitchen, ok, place, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
 
-async function kitchen() {
-  const restaurant = await createRestaurant(t.app);
-  const byName = Object.fromEntries(restaurant.stations.map((s) => [s.name, s]));
-  return { restaurant, byName, pos: tokenFor(t.app, restaurant, 'SERVER'), cook: tokenFor(t.app, restaurant, 'EXPO') };
-}
-
-async function place(pos: string, extra: { rush?: boolean; items?: OrderItemInput[] } = {}) {
-  const input = { clientRequestId: newKey(), items: extra.items ?? [{ name: 'Burger' }], rush: extra.rush };
-  return (await ok(t.url, PlaceOrderDocument, { input }, pos)).placeOrder;
-}
+/** A POS on a SERVER token, the kitchen on an EXPO one. */
+const serverKitchen = () => kitchen(t, { pos: 'SERVER', cook: 'EXPO' });
 
 async function bump(id: string, cook: string, times: number) {
   for (let i = 0; i < times; i++) await ok(t.url, BumpOrderDocument, { id }, cook);
 }
 
-async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
-  const response = await result;
-  expect(response.errors, JSON.stringify(response)).toHaveLength(1);
-  expect(response.data ?? null).toBeNull();
-  return response.errors![0]!.extensions;
-}
-
 describe('kitchenQueue', () => {
   test('holds the live orders only, rush first, then oldest first', async () => {
-    const { pos, cook } = await kitchen();
-    const o1 = await place(pos);
-    const o2 = await place(pos, { rush: true });
-    const o3 = await place(pos);
+    const { pos, cook } = await serverKitchen();
+    const o1 = await place(t, pos);
+    const o2 = await place(t, pos, undefined, { rush: true });
+    const o3 = await place(t, pos);
     await bump(o3.id, cook, 1); // PREPARING
-    const o4 = await place(pos);
+    const o4 = await place(t, pos);
     await ok(t.url, SetOrderRushDocument, { id: o4.id, rush: true }, pos);
-    const o5 = await place(pos);
+    const o5 = await place(t, pos);
     await bump(o5.id, cook, 3); // COMPLETED: gone
-    const o6 = await place(pos, { rush: true });
+    const o6 = await place(t, pos, undefined, { rush: true });
     await ok(t.url, CancelOrderDocument, { id: o6.id }, pos); // CANCELLED: gone
-    const o7 = await place(pos);
+    const o7 = await place(t, pos);
     await bump(o7.id, cook, 2); // READY
-    const o8 = await place(pos, { rush: true });
+    const o8 = await place(t, pos, undefined, { rush: true });
     await ok(t.url, SetOrderRushDocument, { id: o8.id, rush: false }, pos);
-    const o9 = await place(pos);
+    const o9 = await place(t, pos);
     await bump(o9.id, cook, 3);
     await ok(t.url, RecallOrderDocument, { id: o9.id }, cook); // back to READY: back in the queue
 
@@ -73,12 +56,12 @@ describe('kitchenQueue', () => {
   });
 
   test('with stationId, the orders with an item at that station (all of them at the expo)', async () => {
-    const { pos, cook, byName } = await kitchen();
+    const { pos, cook, byName } = await serverKitchen();
     const grill = byName.Grill!.id;
     const fry = byName.Fry!.id;
-    const burger = await place(pos, { items: [{ name: 'Burger', stationId: grill }] });
-    const fries = await place(pos, { items: [{ name: 'Fries', stationId: fry }] });
-    const combo = await place(pos, { rush: true, items: [{ name: 'Burger', stationId: grill }, { name: 'Fries', stationId: fry }] });
+    const burger = await place(t, pos, [{ name: 'Burger', stationId: grill }]);
+    const fries = await place(t, pos, [{ name: 'Fries', stationId: fry }]);
+    const combo = await place(t, pos, [{ name: 'Burger', stationId: grill }, { name: 'Fries', stationId: fry }], { rush: true });
     const numbers = async (stationId?: string) =>
       (await ok(t.url, KitchenQueueNowDocument, { stationId }, cook)).kitchenQueue.map((o) => o.number);
     expect(await numbers(grill)).toEqual([combo.number, burger.number]);
@@ -92,9 +75,9 @@ describe('orders', () => {
   const numbersOf = (page: OrdersQuery) => page.orders.edges.map((e) => e.node.number);
 
   test('history newest first, paged with first/after, filtered by status', async () => {
-    const { pos, cook } = await kitchen();
+    const { pos, cook } = await serverKitchen();
     const placed = [];
-    for (let i = 0; i < 5; i++) placed.push(await place(pos));
+    for (let i = 0; i < 5; i++) placed.push(await place(t, pos));
     await ok(t.url, CancelOrderDocument, { id: placed[1]!.id }, pos); // #2 CANCELLED
     await bump(placed[3]!.id, cook, 3); // #4 COMPLETED
     expect(placed.map((o) => o.number)).toEqual([1, 2, 3, 4, 5]);
@@ -136,8 +119,8 @@ describe('orders', () => {
   });
 
   test('first must be 1 to 100', async () => {
-    const { pos, cook } = await kitchen();
-    await place(pos);
+    const { pos, cook } = await serverKitchen();
+    await place(t, pos);
     for (const first of [0, 101, -1]) {
       expect(await failure(gql(t.url, OrdersDocument, { first }, cook)), String(first)).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
     }
@@ -146,7 +129,7 @@ describe('orders', () => {
   });
 
   test('an empty history is an empty page', async () => {
-    const { cook } = await kitchen();
+    const { cook } = await serverKitchen();
     expect((await ok(t.url, OrdersDocument, {}, cook)).orders).toEqual({
       edges: [],
       pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },

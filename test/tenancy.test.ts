@@ -14,16 +14,9 @@ import {
   UpdateOrderDocument,
 } from './generated/graphql.js';
 import { eventCount } from './support/db.js';
-import { createRestaurant, gql, newKey, ok, tokenFor, useTestApp } from './support/harness.js';
+import { createRestaurant, failure, gql, newKey, ok, place, tokenFor, useTestApp } from './support/harness.js';
 
 const t = useTestApp();
-
-async function failure(result: Promise<{ errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }>) {
-  const response = await result;
-  expect(response.errors, JSON.stringify(response)).toHaveLength(1);
-  expect(response.data ?? null).toBeNull();
-  return response.errors![0]!.extensions;
-}
 
 /** Restaurants A and B, each with an order; B's owner is the one trying. */
 async function twoRestaurants() {
@@ -31,10 +24,8 @@ async function twoRestaurants() {
   const b = await createRestaurant(t.app);
   const aOwner = tokenFor(t.app, a, 'OWNER');
   const bOwner = tokenFor(t.app, b, 'OWNER');
-  const place = async (token: string) =>
-    (await ok(t.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items: [{ name: 'Burger' }, { name: 'Fries' }] } }, token))
-      .placeOrder;
-  return { a, b, aOwner, bOwner, aOrder: await place(aOwner), bOrder: await place(bOwner) };
+  const two = [{ name: 'Burger' }, { name: 'Fries' }];
+  return { a, b, aOwner, bOwner, aOrder: await place(t, aOwner, two), bOrder: await place(t, bOwner, two) };
 }
 
 test("another restaurant's order is invisible: order(id) is null, and it is in no list", async () => {

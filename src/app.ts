@@ -11,7 +11,8 @@ import { createHttpServer } from './server/http.js';
 import { attachGraphQLWebSocket } from './server/websocket.js';
 import { createKdsYoga } from './server/yoga.js';
 import type { EventBus } from './services/event-bus.js';
-import { KitchenStream, type KitchenStreamOptions } from './services/kitchen-stream.js';
+import { EventStream, type EventStreamOptions } from './services/event-stream.js';
+import { KitchenStream } from './services/kitchen-stream.js';
 import { OrderReader } from './services/order-reader.js';
 import { OrderWorkflow } from './services/order-workflow.js';
 import { RestaurantDirectory } from './services/restaurant-directory.js';
@@ -23,7 +24,7 @@ export interface AppOptions {
   log?: Logger;
   /** Wraps the bus the config chose: tests drop or count publishes with it. */
   wrapBus?: (bus: EventBus) => EventBus;
-  stream?: KitchenStreamOptions;
+  stream?: EventStreamOptions;
 }
 
 const KNOWN_RESTAURANT_TTL_MS = 60_000;
@@ -71,11 +72,17 @@ export async function createApp(options: AppOptions) {
 
   const reader = new OrderReader(statements.sql);
   const restaurants = new RestaurantDirectory(orm);
-  const stream = new KitchenStream(orm, bus, reader, {
-    onError: (error) => log.warn({ err: error }, 'kitchen stream'),
+  const events = new EventStream(orm, bus, {
+    onError: (error) => log.warn({ err: error }, 'event stream'),
     ...options.stream,
   });
-  const services: Services = { orders: new OrderWorkflow(statements.sql, stream), reader, restaurants, stream };
+  const services: Services = {
+    orders: new OrderWorkflow(statements.sql, events),
+    reader,
+    restaurants,
+    events,
+    stream: new KitchenStream(events, reader),
+  };
   await services.orders.preloadStations();
   const tokens = new TokenService(config.jwt, cachedExistence((id) => restaurants.exists(id)));
 
@@ -93,7 +100,7 @@ export async function createApp(options: AppOptions) {
   const sockets = attachGraphQLWebSocket(server, yoga, tokens, log);
 
   const prune = () =>
-    stream.prune(config.eventRetentionHours).then(
+    events.prune(config.eventRetentionHours).then(
       (count) => count > 0 && log.info({ count }, 'pruned old kitchen events'),
       (error) => log.warn({ err: error }, 'pruning kitchen events failed'),
     );
@@ -128,7 +135,7 @@ export async function createApp(options: AppOptions) {
         await drained;
         clearInterval(idle);
         clearTimeout(force);
-        stream.close();
+        events.close();
         await bus.close();
         await statements.close();
         await orm.close(true);

@@ -1,9 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { channelOf } from '../src/services/kitchen-stream.js';
-import type { EventBus } from '../src/services/event-bus.js';
-import type { KitchenEventRecord } from '../src/services/kitchen-event-log.js';
+import { channelOf } from '../src/services/event-stream.js';
 import type { RestaurantSummary } from '../src/services/restaurant-directory.js';
 import { cursorSequence } from '../src/schema/types/kitchen-queue.js';
 import {
@@ -11,23 +9,13 @@ import {
   KitchenQueueDocument,
   type KitchenQueueSubscription,
 } from './generated/graphql.js';
+import { losingPublishes } from './support/bus.js';
 import { createRestaurant, ok, place, startTestApp, subscribe, type TestApp, tokenFor, until, wsClient } from './support/harness.js';
 import { startRedisServer, type RedisServer } from './support/processes.js';
 
-/** Publishes of the restaurants named here are lost on the way, as in a Redis blip. */
+/** The next publish of each restaurant named here is lost on the way, as in a Redis blip. */
 const dropNextPublishOf = new Set<string>();
-const dropping = (bus: EventBus): EventBus => ({
-  ...bus,
-  publish: (channel, payload) => {
-    const { restaurantId } = payload as KitchenEventRecord;
-    if (dropNextPublishOf.delete(restaurantId)) return Promise.resolve();
-    return bus.publish(channel, payload);
-  },
-  subscribe: bus.subscribe.bind(bus),
-  onReconnect: bus.onReconnect.bind(bus),
-  ping: bus.ping.bind(bus),
-  close: bus.close.bind(bus),
-});
+const dropping = losingPublishes((event) => dropNextPublishOf.delete(event.restaurantId));
 
 let server: RedisServer;
 let a: TestApp;
@@ -109,7 +97,7 @@ test('a cursor whose events were pruned gets a SNAPSHOT', async () => {
     .getConnection()
     .execute(`update kitchen_events set created_at = now() - interval '2 days' where restaurant_id = ?`, [k.restaurant.id]);
   // Only this file ages events, and its tests run one after another: these two are all there is.
-  expect(await a.app.services.stream.prune(24)).toBe(2);
+  expect(await a.app.services.events.prune(24)).toBe(2);
   const resumed = subscribe(wsClient(b.wsUrl, k.cook), KitchenQueueDocument, { after: cursor });
   const [snapshot] = await resumed.take(1);
   expect(snapshot!.data!.kitchenQueue.kind).toBe('SNAPSHOT');

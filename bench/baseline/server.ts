@@ -131,8 +131,8 @@ with r as (
   select x.id, $2, x.position, x.name, x.quantity, x.modifiers, x.notes, x.station_id, 'PENDING'
   from r, jsonb_to_recordset($10::jsonb) as x(id uuid, position int, name text, quantity int, modifiers text[], notes text, station_id uuid)
 ), e as (
-  insert into kitchen_events (id, restaurant_id, sequence, kind, order_id, previous_status, payload, created_at)
-  select $11, $1, r.seq, 'ORDER_CREATED', $2, null, jsonb_set($12::jsonb, '{number}', to_jsonb(r.num)), $9 from r
+  insert into kitchen_events (id, restaurant_id, sequence, kind, subject, subject_id, previous_status, payload, created_at)
+  select $11, $1, r.seq, 'ORDER_CREATED', 'ORDER', $2, null, jsonb_set($12::jsonb, '{number}', to_jsonb(r.num)), $9 from r
 )
 select num, seq::text as seq from r`;
 
@@ -238,8 +238,8 @@ with prev as (
 ), p as (
   select o.id, o.number, o.status, o.version, o.seq, o.previous_status, ${orderJson('o', "o.status = 'READY'")} as payload from o
 ), e as (
-  insert into kitchen_events (id, restaurant_id, sequence, kind, order_id, previous_status, payload, created_at)
-  select $4, $1, p.seq, 'ORDER_STATUS_CHANGED', p.id, p.previous_status, p.payload, $3 from p
+  insert into kitchen_events (id, restaurant_id, sequence, kind, subject, subject_id, previous_status, payload, created_at)
+  select $4, $1, p.seq, 'ORDER_STATUS_CHANGED', 'ORDER', p.id, p.previous_status, p.payload, $3 from p
 )
 select id, number, status, version, seq::text as seq, previous_status, payload::text as payload from p`;
 

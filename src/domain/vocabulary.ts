@@ -22,3 +22,10 @@ export const KITCHEN_EVENT_KINDS = [
   'ITEM_STATUS_CHANGED',
 ] as const;
 export type KitchenEventKind = (typeof KITCHEN_EVENT_KINDS)[number];
+
+/**
+ * What an event of the restaurant's one stream is about: an order, the restaurant itself (its 86
+ * list, its settings), a table, a dining session, a staff member's notification.
+ */
+export const EVENT_SUBJECTS = ['ORDER', 'RESTAURANT', 'TABLE', 'SESSION', 'NOTIFICATION'] as const;
+export type EventSubject = (typeof EVENT_SUBJECTS)[number];

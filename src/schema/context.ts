@@ -1,5 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { Viewer } from '../auth/viewer.js';
+import type { EventStream } from '../services/event-stream.js';
 import type { KitchenStream } from '../services/kitchen-stream.js';
 import type { OrderReader } from '../services/order-reader.js';
 import type { StationSnapshot } from '../domain/order-snapshot.js';
@@ -10,6 +11,8 @@ export interface Services {
   orders: OrderWorkflow;
   reader: OrderReader;
   restaurants: RestaurantDirectory;
+  /** The restaurant's one event stream: changes of any subject append to it in their transaction. */
+  events: EventStream;
   stream: KitchenStream;
 }
 

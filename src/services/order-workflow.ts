@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadUserInputError, InvalidTransitionError, NotFoundError, VersionConflictError } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
-import type { KitchenEventPublisher, KitchenEventRecord } from './kitchen-event-log.js';
+import { EVENT_ROW, type EventPublisher, type OrderEvent, type OrderEventKind } from './event-log.js';
 import {
   parseInput,
   placeOrderInput,
@@ -22,7 +22,7 @@ import { STATIONS_DIGEST, StationCatalog } from './station-catalog.js';
 const MAX_ITEMS = 100;
 
 interface Change {
-  kind: KitchenEventRecord['kind'];
+  kind: OrderEventKind;
   /** The status before the change, when the change moved it. */
   previousStatus?: OrderStatus;
 }
@@ -75,7 +75,7 @@ export class OrderWorkflow {
 
   constructor(
     private readonly sql: Sql,
-    private readonly publisher: KitchenEventPublisher,
+    private readonly publisher: EventPublisher,
   ) {
     this.stations = new StationCatalog(sql);
   }
@@ -144,8 +144,8 @@ export class OrderWorkflow {
              select x.id, o.id, x.position, x.name, x.quantity, x.modifiers, x.notes, x.station_id, 'PENDING'
              from o, jsonb_to_recordset(?::jsonb) as ${NEW_ITEM_RECORD}
            ), e as (
-             insert into kitchen_events (id, restaurant_id, sequence, kind, order_id, previous_status, payload, created_at)
-             select ?::uuid, ?::uuid, r.seq, 'ORDER_CREATED', o.id, null,
+             insert into ${EVENT_ROW}
+             select ?::uuid, ?::uuid, r.seq, 'ORDER_CREATED', 'ORDER', o.id, null,
                     jsonb_set(?::jsonb, '{number}', to_jsonb(o.number)), ?::timestamptz
              from r, o
            )
@@ -387,8 +387,8 @@ export class OrderWorkflow {
            update restaurants set last_event_sequence = last_event_sequence + 1 from o where restaurants.id = ?
            returning last_event_sequence as seq
          )
-         insert into kitchen_events (id, restaurant_id, sequence, kind, order_id, previous_status, payload, created_at)
-         select ?::uuid, ?::uuid, r.seq, ?::text, ?::uuid, ?::text, ?::jsonb, ?::timestamptz from r
+         insert into ${EVENT_ROW}
+         select ?::uuid, ?::uuid, r.seq, ?::text, 'ORDER', ?::uuid, ?::text, ?::jsonb, ?::timestamptz from r
          returning sequence as seq`,
         [
           order.status,
@@ -523,11 +523,11 @@ export class OrderWorkflow {
   private eventOf(
     restaurantId: string,
     sequence: number,
-    kind: KitchenEventRecord['kind'],
+    kind: OrderEventKind,
     order: OrderSnapshot,
     previousStatus: OrderStatus | null,
     at: string,
-  ): KitchenEventRecord {
-    return { restaurantId, sequence, kind, previousStatus, order, at };
+  ): OrderEvent {
+    return { restaurantId, sequence, at, subject: 'ORDER', subjectId: order.id, kind, previousStatus, order };
   }
 }

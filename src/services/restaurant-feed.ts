@@ -1,10 +1,10 @@
-import type { KitchenEventRecord } from './kitchen-event-log.js';
+import type { StreamEvent } from './event-log.js';
 
 /** What a feed needs from the outside world: the bus and the event table. */
 export interface FeedSource {
-  subscribe(onEvent: (event: KitchenEventRecord) => void): Promise<() => void>;
+  subscribe(onEvent: (event: StreamEvent) => void): Promise<() => void>;
   currentSequence(): Promise<number>;
-  eventsAfter(after: number): Promise<KitchenEventRecord[]>;
+  eventsAfter(after: number): Promise<StreamEvent[]>;
 }
 
 export interface FeedOptions {
@@ -23,9 +23,9 @@ export interface FeedOptions {
 export class RestaurantFeed {
   /** Everything up to here has been delivered to the listeners. */
   position = 0;
-  private readonly tail: KitchenEventRecord[] = [];
-  private readonly early = new Map<number, KitchenEventRecord>();
-  private readonly listeners = new Set<(event: KitchenEventRecord) => void>();
+  private readonly tail: StreamEvent[] = [];
+  private readonly early = new Map<number, StreamEvent>();
+  private readonly listeners = new Set<(event: StreamEvent) => void>();
   private started = false;
   private stopped = false;
   private gapTimer: NodeJS.Timeout | undefined;
@@ -53,13 +53,13 @@ export class RestaurantFeed {
   }
 
   /** The listener gets every event after `position`, as of this call. */
-  attach(listener: (event: KitchenEventRecord) => void): () => void {
+  attach(listener: (event: StreamEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** The events after `after` up to `position`, if they are all still in memory. */
-  tailAfter(after: number): KitchenEventRecord[] | undefined {
+  tailAfter(after: number): StreamEvent[] | undefined {
     if (after === this.position) return [];
     if (after > this.position) return undefined;
     const first = this.tail[0];
@@ -67,7 +67,7 @@ export class RestaurantFeed {
     return this.tail.slice(after + 1 - first.sequence);
   }
 
-  receive(event: KitchenEventRecord): void {
+  receive(event: StreamEvent): void {
     if (this.stopped || (this.started && event.sequence <= this.position)) return;
     this.early.set(event.sequence, event);
     if (this.started) this.drain();
@@ -121,7 +121,7 @@ export class RestaurantFeed {
     }
   }
 
-  private deliver(event: KitchenEventRecord): void {
+  private deliver(event: StreamEvent): void {
     this.position = event.sequence;
     this.tail.push(event);
     if (this.tail.length > this.options.tailSize) this.tail.splice(0, this.tail.length - this.options.tailSize);

@@ -20,14 +20,14 @@ export interface EventRow {
 /** The restaurant's kitchen_events rows, in sequence order. */
 export async function events(app: App, restaurantId: string): Promise<EventRow[]> {
   const rows = await app.orm.em.getConnection().execute<
-    { sequence: string; kind: string; order_id: string; previous_status: string | null }[]
-  >('select sequence, kind, order_id, previous_status from kitchen_events where restaurant_id = ? order by sequence', [
+    { sequence: string; kind: string; subject_id: string; previous_status: string | null }[]
+  >('select sequence, kind, subject_id, previous_status from kitchen_events where restaurant_id = ? order by sequence', [
     restaurantId,
   ]);
   return rows.map((row) => ({
     sequence: Number(row.sequence),
     kind: row.kind,
-    orderId: row.order_id,
+    orderId: row.subject_id,
     previousStatus: row.previous_status,
   }));
 }

@@ -1,21 +1,26 @@
 import { OptionalProps, BigIntType, EntitySchema } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { OrderSnapshot } from '../../domain/order-snapshot.js';
-import { KITCHEN_EVENT_KINDS, ORDER_STATUSES, type KitchenEventKind, type OrderStatus } from '../../domain/vocabulary.js';
-import { Order } from './order.js';
+import { EVENT_SUBJECTS, ORDER_STATUSES, type EventSubject, type OrderStatus } from '../../domain/vocabulary.js';
 import { Restaurant } from './restaurant.js';
 
-/** One row of a restaurant's append-only stream: what kitchen screens replay after a disconnect. */
+/**
+ * One row of a restaurant's append-only stream, whatever it is about: every subject shares the
+ * restaurant's one sequence, which is what screens resume from after a disconnect.
+ */
 export class KitchenEvent {
-  [OptionalProps]?: 'previousStatus' | 'createdAt';
+  [OptionalProps]?: 'subjectId' | 'previousStatus' | 'createdAt';
   id: string = randomUUID();
   restaurant!: Restaurant;
   sequence!: number;
-  kind!: KitchenEventKind;
-  order!: Order;
+  /** The subject's own vocabulary (KITCHEN_EVENT_KINDS for orders): not one list for all, so a new stream's kinds need no migration. */
+  kind!: string;
+  subject!: EventSubject;
+  /** The order, table, session or notification the event is about; null for the restaurant itself. */
+  subjectId: string | null = null;
+  /** Set on an order's status changes. */
   previousStatus: OrderStatus | null = null;
-  /** The order as it stood after the change, so delivering the event needs no query. */
-  payload!: OrderSnapshot;
+  /** The subject as it stood after the change, so delivering the event needs no query. */
+  payload!: unknown;
   createdAt: Date = new Date();
 }
 
@@ -28,8 +33,9 @@ export const KitchenEventSchema = new EntitySchema<KitchenEvent>({
     id: { type: 'uuid', primary: true },
     restaurant: { kind: 'm:1', entity: () => Restaurant, deleteRule: 'cascade' },
     sequence: { type: new BigIntType('number') },
-    kind: { enum: true, items: () => [...KITCHEN_EVENT_KINDS] },
-    order: { kind: 'm:1', entity: () => Order, deleteRule: 'cascade', index: true },
+    kind: { type: 'string', length: 64 },
+    subject: { enum: true, items: () => [...EVENT_SUBJECTS] },
+    subjectId: { type: 'uuid', nullable: true },
     previousStatus: { enum: true, items: () => [...ORDER_STATUSES], nullable: true },
     payload: { type: 'json' },
     createdAt: { type: 'datetime', length: 3 },

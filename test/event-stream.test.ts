@@ -7,12 +7,11 @@ import {
   BumpOrderDocument,
   KitchenQueueDocument,
   OrderChangedDocument,
-  PlaceOrderDocument,
   type KitchenQueueSubscription,
 } from './generated/graphql.js';
 import { losingPublishes } from './support/bus.js';
 import { counters, eventCount } from './support/db.js';
-import { createRestaurant, newKey, ok, subscribe, tokenFor, useTestApp, wsClient } from './support/harness.js';
+import { kitchen, ok, place, subscribe, useTestApp, wsClient } from './support/harness.js';
 
 /** Publishes of events that are not an order's, for the restaurants named here, are lost on the way. */
 const loseOtherSubjectsOf = new Set<string>();
@@ -54,18 +53,14 @@ type Delivered = KitchenQueueSubscription['kitchenQueue'];
 const kitchenEvents = (results: ExecutionResult<Record<string, Delivered>>[]) =>
   results.map((r) => Object.values(r.data!)[0]!).map((e) => [cursorSequence(e.cursor), e.kind, e.order?.id ?? null]);
 
-async function kitchen() {
-  const restaurant = await createRestaurant(t.app);
-  const cashier = tokenFor(t.app, restaurant, 'CASHIER');
-  const cook = tokenFor(t.app, restaurant, 'KITCHEN');
-  const place = async () =>
-    (await ok(t.url, PlaceOrderDocument, { input: { clientRequestId: newKey(), items: [{ name: 'Burger' }] } }, cashier)).placeOrder;
-  return { restaurant, cook, place };
+async function setUp() {
+  const k = await kitchen(t);
+  return { ...k, place: () => place(t, k.pos) };
 }
 
 describe("the restaurant's one event stream", () => {
   test('events of any subject share the sequence; each subscription gets only its own, live and replayed', async () => {
-    const k = await kitchen();
+    const k = await setUp();
     const events = t.app.services.events;
     const screen = subscribe(wsClient(t.wsUrl, k.cook), KitchenQueueDocument, {});
     const [snapshot] = await screen.take(1);
@@ -118,7 +113,7 @@ describe("the restaurant's one event stream", () => {
   });
 
   test('a change that throws appends nothing and publishes nothing', async () => {
-    const k = await kitchen();
+    const k = await setUp();
     const events = t.app.services.events;
     const before = await counters(t.app, k.restaurant.id);
     const all = everything(events, k.restaurant.id, before.lastEventSequence);
@@ -138,7 +133,7 @@ describe("the restaurant's one event stream", () => {
   });
 
   test('an event of another subject whose publish was lost is read back from the table, in order', async () => {
-    const k = await kitchen();
+    const k = await setUp();
     const events = t.app.services.events;
     const { lastEventSequence: s0 } = await counters(t.app, k.restaurant.id);
     const all = everything(events, k.restaurant.id, s0);

@@ -89,7 +89,7 @@ test("another restaurant's station filters to nothing", async () => {
 
 test('a malformed id is null or NOT_FOUND, never a 500', async () => {
   const { b, bOrder, bOwner } = await twoRestaurants();
-  const malformed = ['', 'not-an-id', '42', "1' or '1'='1", `${bOrder.id}x`, bOrder.id.slice(0, -1), 'x'.repeat(5000), '\u0000'];
+  const malformed = ['', 'not-an-id', '42', "1' or '1'='1", `${bOrder.id}x`, bOrder.id.slice(0, -1), 'x'.repeat(5000)];
   await Promise.all(malformed.map(async (id) => {
     const what = JSON.stringify(id.slice(0, 40));
     expect(await gql(t.url, OrderDocument, { id }, bOwner), what).toEqual({ status: 200, data: { order: null } });

@@ -2,31 +2,40 @@ import { z } from 'zod/v4';
 import { BadUserInputError } from '../domain/errors.js';
 import { ORDER_TYPES } from '../domain/vocabulary.js';
 
-/** Code points in `value` (a surrogate pair is one), without making an array of them. */
-function codePoints(value: string): number {
+const UNSTORABLE = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+
+/**
+ * Code points in `value` (a surrogate pair is one), without making an array of them; -1 when
+ * PostgreSQL cannot store it: text and jsonb refuse U+0000, jsonb refuses an unpaired surrogate
+ * (and a text parameter would turn it into U+FFFD). Refused here, such text is BAD_USER_INPUT
+ * naming its field instead of a driver error (a 500).
+ */
+function storableLength(value: string): number {
   let count = value.length;
   for (let i = 0; i < value.length; i++) {
     const unit = value.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        count -= 1;
-        i += 1;
-      }
+    if (unit === 0 || (unit >= 0xdc00 && unit <= 0xdfff)) return -1;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
+      if (next < 0xdc00 || next > 0xdfff) return -1;
+      count -= 1;
+      i += 1;
     }
   }
   return count;
 }
 
+/** Every string a mutation takes goes through this or `text`, so every field gets the rule. */
+export const idInput = z.string().refine((value) => storableLength(value) >= 0, UNSTORABLE);
+
 /** Lengths count Unicode code points, as the contract says, not UTF-16 units. */
 const text = (min: number, max: number) =>
   z.string().superRefine((value, ctx) => {
-    // PostgreSQL text and jsonb cannot hold U+0000: refuse it here rather than fail in the driver (a 500).
-    if (value.includes('\u0000')) {
-      ctx.addIssue({ code: 'custom', message: 'must not contain NUL characters' });
+    const length = storableLength(value);
+    if (length < 0) {
+      ctx.addIssue({ code: 'custom', message: UNSTORABLE });
       return;
     }
-    const length = codePoints(value);
     if (length < min || length > max) {
       ctx.addIssue({
         code: 'custom',
@@ -42,7 +51,7 @@ const orderItemInput = z.object({
   quantity: z.number().int().min(1, 'must be 1 to 999').max(999, 'must be 1 to 999').default(1),
   modifiers: z.array(text(1, 100)).max(20, 'at most 20 modifiers').nullish(),
   notes: optionalText(500),
-  stationId: z.string().nullish(),
+  stationId: idInput.nullish(),
 });
 
 const items = z.array(orderItemInput);
@@ -62,7 +71,7 @@ export const updateOrderInput = z.object({
   customerName: optionalText(100),
   notes: optionalText(500),
   addItems: items.max(100, 'an order has at most 100 items').nullish(),
-  voidItemIds: z.array(z.string()).max(100).nullish(),
+  voidItemIds: z.array(idInput).max(100).nullish(),
 });
 
 export const reasonInput = optionalText(500);

@@ -3,6 +3,7 @@ import { BadUserInputError, InvalidTransitionError, NotFoundError, VersionConfli
 import { isId } from '../domain/ids.js';
 import { EVENT_ROW, type EventPublisher, type OrderEvent, type OrderEventKind } from './event-log.js';
 import {
+  idInput,
   parseInput,
   placeOrderInput,
   reasonInput,
@@ -330,8 +331,10 @@ export class OrderWorkflow {
     expectedVersion: number | null | undefined,
     apply: (draft: Draft) => Promise<Change>,
   ): Promise<OrderSnapshot> {
-    const notFound = 'orderId' in locator ? 'Order' : 'Order item';
-    const id = 'orderId' in locator ? locator.orderId : locator.itemId;
+    const [notFound, id] =
+      'orderId' in locator
+        ? ['Order', parseInput(idInput, locator.orderId, 'id')]
+        : ['Order item', parseInput(idInput, locator.itemId, 'itemId')];
     if (!isId(id)) throw new NotFoundError(notFound);
     const where = 'orderId' in locator ? 'o.id = ?' : 'o.id = (select order_id from order_items where id = ?)';
     for (let attempt = 1; ; attempt++) {

@@ -86,11 +86,13 @@ export async function createApp(options: AppOptions) {
   await services.orders.preloadStations();
   const tokens = new TokenService(config.jwt, cachedExistence((id) => restaurants.exists(id)));
 
+  const closing = new AbortController();
   const yoga = createKdsYoga({
     services,
     tokens,
     log,
     production: config.production,
+    closing: closing.signal,
   });
   const ready = async () => {
     const [database, pubsub] = await Promise.all([orm.isConnected(), bus.ping()]);
@@ -128,6 +130,7 @@ export async function createApp(options: AppOptions) {
         clearInterval(pruner);
         // close() stops accepting at once and calls back when in-flight requests have finished.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        closing.abort();
         await sockets.close();
         // Keep-alive connections go idle only once their response is out: close them as they do.
         const idle = setInterval(() => server.closeIdleConnections(), 50);

@@ -17,6 +17,7 @@ test("an operation's scope-auth cache is dropped once it has executed", async ()
     tokens: {} as TokenService,
     log: pino({ level: 'silent' }),
     production: true,
+    closing: new AbortController().signal,
   });
   const viewer: Viewer = { id: 'screen', name: null, role: 'KITCHEN', restaurantId: 'r', expiresAt: 0 };
   const enveloped = yoga.getEnveloped({ viewer } as never);

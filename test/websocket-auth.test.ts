@@ -53,6 +53,13 @@ describe('connection_init', () => {
     socket.close();
   });
 
+  test.each(['Authorization', 'AUTHORIZATION'])('the key %s is read like "authorization" (header names are case-insensitive)', async (key) => {
+    const { socket, messages } = await rawSocket({ [key]: `Bearer ${tokenFor(t.app, restaurant, 'KITCHEN')}` });
+    await new Promise((resolve) => socket.once('message', resolve));
+    expect(messages).toEqual([{ type: 'connection_ack' }]);
+    socket.close();
+  });
+
   test('no connection_init at all: closed with 4408 after the wait', async () => {
     const { socket, messages } = await rawSocket();
     const close = await closed(socket);

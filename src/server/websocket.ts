@@ -4,15 +4,13 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type TokenService } from '../auth/tokens.js';
-import type { Viewer } from '../auth/viewer.js';
+import { msUntilExpiry, type Viewer } from '../auth/viewer.js';
 import { asBadUserInput } from './errors.js';
 import { serveGraphQLWs } from './ws-adapter.js';
 import type { KdsYoga } from './yoga.js';
 
 /** Close codes the contract promises kitchen screens. */
 export const CLOSE = { forbidden: CloseCode.Forbidden, initTimeout: CloseCode.ConnectionInitialisationTimeout, goingAway: 1001 };
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface SocketExtra {
   viewer?: Viewer;
@@ -39,7 +37,8 @@ export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: To
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args as ExecutionArgs),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
-        const header = params.authorization ?? params.Authorization;
+        // As a header's name, the key's case does not matter (`Authorization` as pasted from HTTP).
+        const header = Object.entries(params).find(([key]) => key.toLowerCase() === 'authorization')?.[1];
         const token = typeof header === 'string' ? bearerToken(header) : null;
         if (!token) return false;
         let viewer: Viewer;
@@ -49,10 +48,7 @@ export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: To
           return false;
         }
         const socket = ctx.extra.socket;
-        const expiry = setTimeout(
-          () => socket.close(CLOSE.forbidden, 'Token expired'),
-          Math.min(Math.max(viewer.expiresAt * 1000 - Date.now(), 0), MAX_TIMER_MS),
-        );
+        const expiry = setTimeout(() => socket.close(CLOSE.forbidden, 'Token expired'), msUntilExpiry(viewer));
         extras.set(socket, { viewer, expiry });
         return true;
       },

@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import DataLoader from 'dataloader';
 import { execute, GraphQLError, type ExecutionResult } from 'graphql';
@@ -10,6 +11,7 @@ import { UnauthenticatedError } from '../domain/errors.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { createErrorMasker, useBadUserInputForInvalidDocuments } from './errors.js';
+import { useHttpSubscriptionLifetime } from './http-subscriptions.js';
 import { SubscriptionGroups } from './shared-subscriptions.js';
 
 /** What the transports put into the initial context: the socket adapter brings its verified viewer. */
@@ -28,6 +30,8 @@ export interface YogaOptions {
   tokens: TokenService;
   log: Logger;
   production: boolean;
+  /** Aborted when the server stops: subscriptions over HTTP end then. */
+  closing: AbortSignal;
 }
 
 /**
@@ -53,7 +57,17 @@ const useAuthCacheReleasedAfterExecute: Plugin = {
 
 export const LIMITS = { depth: 12, aliases: 30, tokens: 5000 } as const;
 
-export function createKdsYoga({ services, tokens, log, production }: YogaOptions) {
+/**
+ * GraphiQL from @graphql-yoga/render-graphiql, which inlines its scripts, styles and workers (no
+ * CDN: it works offline and matches the installed yoga). Its options are the same on every
+ * request, so the ~9 MB page is rendered once.
+ */
+function renderGraphiQLOnce(): (options: Parameters<typeof renderGraphiQL>[0]) => string {
+  let page: string | undefined;
+  return (options) => (page ??= renderGraphiQL(options));
+}
+
+export function createKdsYoga({ services, tokens, log, production, closing }: YogaOptions) {
   async function viewerOf(context: YogaInitialContext & ServerContext): Promise<Viewer | null> {
     if (context.viewer) return context.viewer;
     const token = bearerToken(context.request?.headers.get('authorization'));
@@ -83,15 +97,19 @@ export function createKdsYoga({ services, tokens, log, production }: YogaOptions
       // their cause, and the others are the client's.
       error: (...args: Parameters<Logger['error']>) => (args[0] instanceof GraphQLError ? undefined : log.error(...args)),
     },
+    // GraphiQL's WebSocket sends an empty connection_init (its Headers tab does not reach it) and
+    // would be refused with 4403; server-sent events carry the headers, through the same pipeline.
     graphiql: {
       title: 'Kitchen display server',
-      subscriptionsProtocol: 'WS',
+      subscriptionsProtocol: 'SSE',
     },
+    renderGraphiQL: renderGraphiQLOnce(),
     maskedErrors: { maskError: createErrorMasker((error) => log.error({ err: error }, 'internal error')) },
     plugins: [
       useGraphQLJsExecute,
       useAuthCacheReleasedAfterExecute,
       subscriptionGroups.plugin(),
+      useHttpSubscriptionLifetime(closing),
       useBadUserInputForInvalidDocuments(),
       EnvelopArmorPlugin({
         maxDepth: { n: LIMITS.depth },

@@ -45,6 +45,8 @@ export interface BenchOptions {
   keepDatabase?: boolean;
   /** Run the server from another checkout (its own src/ and migrations/, this node_modules). */
   serverRoot?: string;
+  /** The server's LOG_LEVEL (warn unless told). */
+  serverLogLevel?: string;
   /**
    * Rounds of each workload (both targets each round, the first in turn): the report shows each
    * target's median run (medianRun), and keeps every run.
@@ -78,6 +80,7 @@ export async function runBench(options: BenchOptions): Promise<WorkloadReport[]>
     warmupOrders: options.warmupOrders ?? (options.quick ? 10 : WARMUP_ORDERS),
     drainTimeoutMs: options.drainTimeoutMs ?? (options.quick ? 5_000 : 15_000),
     connectConcurrency: 100,
+    serverLogLevel: options.serverLogLevel,
     cpuProfDir: options.cpuProf ? join(ROOT, 'bench/results/profiles', stamp) : undefined,
     heapSnapshotDir: options.heapSnapshot ? join(ROOT, 'bench/results/profiles', stamp) : undefined,
     serverRoot: options.serverRoot,
@@ -188,6 +191,7 @@ async function main() {
       'count-sql': { type: 'boolean' },
       'server-root': { type: 'string' },
       repeat: { type: 'string' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -196,7 +200,8 @@ async function main() {
       'npm run bench -- [--workload fanout|tenants|max|idle|storm|all ...] [--target both|server|baseline] [--quick]\n' +
         '  [--restaurants N] [--screens N] [--orders N] [--rate N] [--duration S] [--senders N] [--warmup N]\n' +
         '  [--cpu-prof] [--heap-snapshot] [--[no-]count-sql] [--database NAME] [--out DIR] [--keep-db] [--server-root DIR]\n' +
-        '  [--repeat N]   N rounds of each workload; the report shows each target\'s median run',
+        '  [--repeat N]   N rounds of each workload; the report shows each target\'s median run\n' +
+        '  [--log-level L] the server\'s LOG_LEVEL (warn; info measures the access log)',
     );
     return;
   }
@@ -229,6 +234,7 @@ async function main() {
     keepDatabase: values['keep-db'],
     serverRoot: values['server-root'],
     repeat: num(values.repeat),
+    serverLogLevel: values['log-level'],
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
   });
 }

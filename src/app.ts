@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import { openDatabase } from './db/orm.js';
@@ -8,6 +8,7 @@ import { createInProcessBus } from './pubsub/in-process.js';
 import { createRedisBus } from './pubsub/redis.js';
 import type { Services } from './schema/context.js';
 import { createHttpServer } from './server/http.js';
+import { createLogger } from './server/logger.js';
 import { attachGraphQLWebSocket } from './server/websocket.js';
 import { createKdsYoga } from './server/yoga.js';
 import type { EventBus } from './services/event-bus.js';
@@ -61,7 +62,7 @@ function cachedExistence(exists: (id: string) => Promise<boolean>) {
  */
 export async function createApp(options: AppOptions) {
   const { config } = options;
-  const log = options.log ?? pino({ level: config.logLevel });
+  const log = options.log ?? createLogger(config);
   const databaseUrl = options.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) throw new Error('createApp needs a database URL');
 
@@ -98,7 +99,7 @@ export async function createApp(options: AppOptions) {
     const [database, pubsub] = await Promise.all([orm.isConnected(), bus.ping()]);
     return database && pubsub;
   };
-  const server = createHttpServer(yoga, ready);
+  const server = createHttpServer(yoga, ready, log);
   const sockets = attachGraphQLWebSocket(server, yoga, tokens, log);
 
   const prune = () =>

@@ -1,5 +1,5 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, withoutPassword } from './config/config.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { ROLES } from './domain/vocabulary.js';
 import { ensureDemoRestaurant } from './services/demo-restaurant.js';
@@ -26,7 +26,16 @@ const tokens = demo
     }))
   : [];
 
-const { url } = await app.start();
+const { url, port } = await app.start();
+app.log.info(
+  {
+    address: `${config.host}:${port}`,
+    database: embedded ? `embedded PostgreSQL under ${config.dataDir}/postgres` : withoutPassword(config.databaseUrl!),
+    pubsub: config.redisUrl ? `Redis ${withoutPassword(config.redisUrl)}` : 'in-process',
+    graphiql: url,
+  },
+  'listening',
+);
 const lines = [
   '',
   `Kitchen display server ready: ${url} (GraphiQL in a browser, graphql-ws on the same path)`,

@@ -23,6 +23,8 @@ export interface RunOptions {
   heapSnapshotDir?: string;
   /** Run the server from another checkout (e.g. the last commit, for a before/after). */
   serverRoot?: string;
+  /** The server's LOG_LEVEL (warn unless told: `info` measures its access log). */
+  serverLogLevel?: string;
   log: (line: string) => void;
 }
 
@@ -152,7 +154,7 @@ export async function runTarget(workload: Workload, target: TargetName, options:
         ? {
             name: 'server',
             entry: 'src/main.ts',
-            env: { ...PRODUCTION, DATABASE_URL: childDbUrl, REDIS_URL: options.redisUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+            env: { ...PRODUCTION, DATABASE_URL: childDbUrl, REDIS_URL: options.redisUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: options.serverLogLevel ?? 'warn' },
             ready: /ready: (http:\/\/127\.0\.0\.1:\d+\/graphql)/,
             cpuProfDir,
             cwd: options.serverRoot,

@@ -14,6 +14,7 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   DATA_DIR: z.string().default('.data'),
 });
@@ -29,6 +30,8 @@ export interface Config {
   jwt: { secret: string; issuer?: string; audience?: string };
   eventRetentionHours: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** JSON lines in production, pino-pretty's for people elsewhere, unless LOG_FORMAT says. */
+  logFormat: 'json' | 'pretty';
   embeddedPgPort: number;
   dataDir: string;
 }
@@ -55,7 +58,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: { secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     dataDir: e.DATA_DIR,
   };
+}
+
+/** A connection URL as logs may show it: no password, in the userinfo or in the query. */
+export function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = '';
+  parsed.searchParams.delete('password');
+  return parsed.toString();
 }

@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { KdsYoga } from './yoga.js';
 
 /** The contract allows up to 100 KB a request; larger bodies get 413 before any parsing. */
@@ -39,9 +41,53 @@ function readBody(req: IncomingMessage, res: ServerResponse, yoga: KdsYoga): voi
   });
 }
 
-export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>) {
+/** A caller's own id is kept if it is one a log line can hold as it is. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The request's id: the caller's `x-request-id`, or a new one. It is written into the request's
+ * headers, so that whatever sees the request later (yoga's context, the socket's upgrade request)
+ * logs the same id, and returned in the response's.
+ */
+export function assignRequestId(headers: IncomingHttpHeaders): string {
+  const sent = headers['x-request-id'];
+  if (typeof sent === 'string' && REQUEST_ID.test(sent)) return sent;
+  return (headers['x-request-id'] = randomUUID());
+}
+
+const OPERATION = Symbol('operation name');
+
+/** What the access line names the request by: yoga's plugin (yoga.ts) calls this once it has parsed it. */
+export function noteOperationName(req: object, name: string | undefined): void {
+  (req as { [OPERATION]?: string })[OPERATION] = name;
+}
+
+/** One line per request once its response is out (or the caller has gone): who asked what, and how it went. */
+function logAccess(log: Logger, req: IncomingMessage, res: ServerResponse, path: string | undefined, id: string): void {
+  const started = performance.now();
+  res.once('close', () =>
+    log.info(
+      {
+        reqId: id,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        operation: (req as { [OPERATION]?: string })[OPERATION],
+        aborted: res.writableFinished ? undefined : true,
+      },
+      'request',
+    ),
+  );
+}
+
+export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>, log: Logger) {
+  const accessLog = log.isLevelEnabled('info');
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url?.split('?')[0];
+    const id = assignRequestId(req.headers);
+    res.setHeader('x-request-id', id);
+    if (accessLog) logAccess(log, req, res, path, id);
     if (path === '/healthz') return reply(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       ready().then(

@@ -50,9 +50,23 @@ export function attachGraphQLWebSocket(server: Server, yoga: KdsYoga, tokens: To
         const socket = ctx.extra.socket;
         const expiry = setTimeout(() => socket.close(CLOSE.forbidden, 'Token expired'), msUntilExpiry(viewer));
         extras.set(socket, { viewer, expiry });
+        log.info({ reqId: ctx.extra.requestId, restaurantId: viewer.restaurantId, sub: viewer.id }, 'socket open');
         return true;
       },
-      onClose: (ctx) => clearTimeout(extras.get(ctx.extra.socket)?.expiry),
+      onClose: (ctx, code) => {
+        const extra = extras.get(ctx.extra.socket);
+        clearTimeout(extra?.expiry);
+        log.info(
+          {
+            reqId: ctx.extra.requestId,
+            code,
+            ms: Math.round(performance.now() - ctx.extra.openedAt),
+            restaurantId: extra?.viewer?.restaurantId,
+            sub: extra?.viewer?.id,
+          },
+          'socket closed',
+        );
+      },
       onSubscribe: async (ctx, id, payload) => {
         const enveloped = yoga.getEnveloped({
           ...ctx,

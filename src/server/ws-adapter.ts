@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { Heartbeat } from './heartbeat.js';
+import { assignRequestId } from './http.js';
 
 /**
  * The upgrade request as the socket's operations see it: its method, URL and headers. Not the
@@ -20,6 +21,10 @@ export interface UpgradeRequest {
 export interface WsExtra {
   socket: WebSocket;
   request: UpgradeRequest;
+  /** The upgrade request's id (http.ts's assignRequestId), for the socket's log lines. */
+  requestId: string;
+  /** performance.now() at the upgrade. */
+  openedAt: number;
   /**
    * Writes the `next` frame of subscription `id` for a result without errors at once (the same
    * bytes graphql-ws would write); false when the socket is not open or holds more than
@@ -127,6 +132,8 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
   });
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const openedAt = performance.now();
+    const requestId = assignRequestId(request.headers);
     socket.once('error', (error) => {
       log.error({ err: error }, 'internal error on a WebSocket');
       socket.close(CloseCode.InternalServerError, reasonOf(error));
@@ -165,6 +172,8 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
       {
         socket,
         request: { method: request.method, url: request.url, headers: request.headers },
+        requestId,
+        openedAt,
         writeResult: (id, result) => {
           if (result.errors || socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED) return false;
           socket.send(frameOf(result, id), { binary: false });

@@ -2,7 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import DataLoader from 'dataloader';
-import { execute, GraphQLError, type ExecutionResult } from 'graphql';
+import { execute, getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { bearerToken, InvalidTokenError, type TokenService } from '../auth/tokens.js';
@@ -12,6 +12,7 @@ import type { GraphQLContext, Services } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { createErrorMasker, useBadUserInputForInvalidDocuments } from './errors.js';
 import { useHttpSubscriptionLifetime } from './http-subscriptions.js';
+import { noteOperationName } from './http.js';
 import { SubscriptionGroups } from './shared-subscriptions.js';
 
 /** What the transports put into the initial context: the socket adapter brings its verified viewer. */
@@ -55,6 +56,35 @@ const useAuthCacheReleasedAfterExecute: Plugin = {
   onExecute: ({ args }) => ({ onExecuteDone: () => RequestCache.clearForContext(args.contextValue) }),
 };
 
+/** The node request under an operation's context: http.ts's, or a socket's upgrade request. */
+type WithRequest = { req?: { headers: Record<string, string | string[] | undefined> } };
+
+/**
+ * Names the operation for the access line (http.ts) and remembers which request an error of a
+ * result came from: the error masker, which logs internal errors, is handed the error alone.
+ */
+function useRequestLogging(requestOfError: WeakMap<object, string>): Plugin {
+  const note = (args: { contextValue: unknown; document: DocumentNode; operationName?: string | null }) => {
+    const req = (args.contextValue as WithRequest).req;
+    if (req) noteOperationName(req, args.operationName ?? getOperationAST(args.document)?.name?.value);
+    return req?.headers['x-request-id'] as string | undefined;
+  };
+  const remember = (id: string | undefined, result: unknown) => {
+    const errors = (result as ExecutionResult).errors;
+    if (id && errors) for (const error of errors) requestOfError.set(error.originalError ?? error, id);
+  };
+  return {
+    onExecute: ({ args }) => {
+      const id = note(args);
+      return { onExecuteDone: ({ result }) => remember(id, result) };
+    },
+    onSubscribe: ({ args }) => {
+      const id = note(args);
+      return { onSubscribeResult: ({ result }) => remember(id, result) };
+    },
+  };
+}
+
 export const LIMITS = { depth: 12, aliases: 30, tokens: 5000 } as const;
 
 /**
@@ -82,6 +112,7 @@ export function createKdsYoga({ services, tokens, log, production, closing }: Yo
 
   // Identical subscriptions execute each event once (shared-subscriptions.ts).
   const subscriptionGroups = new SubscriptionGroups();
+  const requestOfError = new WeakMap<object, string>();
 
   return createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -104,8 +135,13 @@ export function createKdsYoga({ services, tokens, log, production, closing }: Yo
       subscriptionsProtocol: 'SSE',
     },
     renderGraphiQL: renderGraphiQLOnce(),
-    maskedErrors: { maskError: createErrorMasker((error) => log.error({ err: error }, 'internal error')) },
+    maskedErrors: {
+      maskError: createErrorMasker((error) =>
+        log.error({ err: error, reqId: typeof error === 'object' && error ? requestOfError.get(error) : undefined }, 'internal error'),
+      ),
+    },
     plugins: [
+      useRequestLogging(requestOfError),
       useGraphQLJsExecute,
       useAuthCacheReleasedAfterExecute,
       subscriptionGroups.plugin(),

@@ -99,7 +99,7 @@ export async function createApp(options: AppOptions) {
     const [database, pubsub] = await Promise.all([orm.isConnected(), bus.ping()]);
     return database && pubsub;
   };
-  const server = createHttpServer(yoga, ready, log);
+  const server = createHttpServer(yoga, ready, log, config.corsOrigins);
   const sockets = attachGraphQLWebSocket(server, yoga, tokens, log);
 
   const prune = () =>

@@ -15,6 +15,7 @@ const envSchema = z.object({
   EVENT_RETENTION_HOURS: z.coerce.number().positive().default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  CORS_ORIGINS: z.string().optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   DATA_DIR: z.string().default('.data'),
 });
@@ -32,11 +33,33 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** JSON lines in production, pino-pretty's for people elsewhere, unless LOG_FORMAT says. */
   logFormat: 'json' | 'pretty';
+  /** Unset: no origin gets credentialed cross-origin access. */
+  corsOrigins?: string[];
   embeddedPgPort: number;
   dataDir: string;
 }
 
 export class ConfigError extends Error {}
+
+/** `https://pos.example.com,http://localhost:5173`: each entry an origin exactly as browsers send it. */
+function parseOrigins(list: string): string[] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      let origin: string | undefined;
+      try {
+        origin = new URL(entry).origin;
+      } catch {
+        origin = undefined;
+      }
+      if (origin !== entry || origin === 'null') {
+        throw new ConfigError(`Invalid configuration: CORS_ORIGINS: "${entry}" is not an origin (scheme://host[:port], no path)`);
+      }
+      return origin;
+    });
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -59,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
+    corsOrigins: e.CORS_ORIGINS === undefined ? undefined : parseOrigins(e.CORS_ORIGINS),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     dataDir: e.DATA_DIR,
   };

@@ -81,13 +81,41 @@ function logAccess(log: Logger, req: IncomingMessage, res: ServerResponse, path:
   );
 }
 
-export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>, log: Logger) {
+/**
+ * CORS_ORIGINS: unset, any page may call with a bearer token (`*`), but never with the browser's
+ * credentials; set, exactly the listed origins may, credentials included, and others get no CORS
+ * headers. Same-origin pages (GraphiQL) need none. Answers a preflight itself: true when it did.
+ */
+function cors(req: IncomingMessage, res: ServerResponse, allowed: ReadonlySet<string> | undefined): boolean {
+  const origin = req.headers.origin;
+  if (allowed) res.setHeader('vary', 'Origin');
+  if (origin === undefined) return false;
+  const permitted = !allowed || allowed.has(origin);
+  if (permitted) {
+    res.setHeader('access-control-allow-origin', allowed ? origin : '*');
+    if (allowed) res.setHeader('access-control-allow-credentials', 'true');
+    res.setHeader('access-control-expose-headers', 'x-request-id');
+  }
+  if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return false;
+  if (permitted) {
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    const headers = req.headers['access-control-request-headers'];
+    if (headers) res.setHeader('access-control-allow-headers', headers);
+    res.setHeader('access-control-max-age', '600');
+  }
+  res.writeHead(204, { 'content-length': '0' }).end();
+  return true;
+}
+
+export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>, log: Logger, corsOrigins?: readonly string[]) {
   const accessLog = log.isLevelEnabled('info');
+  const allowedOrigins = corsOrigins ? new Set(corsOrigins) : undefined;
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url?.split('?')[0];
     const id = assignRequestId(req.headers);
     res.setHeader('x-request-id', id);
     if (accessLog) logAccess(log, req, res, path, id);
+    if (cors(req, res, allowedOrigins)) return;
     if (path === '/healthz') return reply(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       ready().then(

@@ -118,6 +118,8 @@ export function createKdsYoga({ services, tokens, log, production, closing }: Yo
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // http.ts answers CORS, for every path, as CORS_ORIGINS says.
+    cors: false,
     // http.ts reads every body and refuses those over 100 KB before yoga sees them.
     maxRequestBodySize: false,
     logging: {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { KdsYoga } from './yoga.js';
 
@@ -33,7 +34,9 @@ function readBody(req: IncomingMessage, res: ServerResponse, yoga: KdsYoga): voi
   });
   req.on('end', () => {
     if (refused) return;
-    (req as IncomingMessage & { body?: Buffer }).body = Buffer.concat(chunks);
+    // yoga's adapter takes a Buffer only when it has indices to show (Object.keys): for an empty
+    // one it would read the socket's stream again, which has ended, and never answer.
+    (req as IncomingMessage & { body?: Buffer | Readable }).body = size > 0 ? Buffer.concat(chunks) : Readable.from([]);
     void yoga(req, res);
   });
   req.on('error', () => {

@@ -10,7 +10,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { UnauthenticatedError } from '../domain/errors.js';
 import type { GraphQLContext, Services } from '../schema/context.js';
 import { schema } from '../schema/index.js';
-import { createErrorMasker, useBadUserInputForInvalidDocuments } from './errors.js';
+import { createErrorMasker, useBadUserInputForInvalidDocuments, useBadUserInputForMalformedParameters } from './errors.js';
 import { useHttpSubscriptionLifetime } from './http-subscriptions.js';
 import { noteOperationName } from './http.js';
 import { SubscriptionGroups } from './shared-subscriptions.js';
@@ -141,6 +141,7 @@ export function createKdsYoga({ services, tokens, log, production, closing }: Yo
       maskError: createErrorMasker((error) =>
         log.error({ err: error, reqId: typeof error === 'object' && error ? requestOfError.get(error) : undefined }, 'internal error'),
       ),
+      isDev: !production,
     },
     plugins: [
       useRequestLogging(requestOfError),
@@ -149,6 +150,7 @@ export function createKdsYoga({ services, tokens, log, production, closing }: Yo
       subscriptionGroups.plugin(),
       useHttpSubscriptionLifetime(closing),
       useBadUserInputForInvalidDocuments(),
+      useBadUserInputForMalformedParameters(),
       EnvelopArmorPlugin({
         maxDepth: { n: LIMITS.depth },
         maxAliases: { n: LIMITS.aliases },

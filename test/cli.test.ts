@@ -18,13 +18,25 @@ function jsonOf<T>(run: Run): T {
   return JSON.parse(run.stdout) as T;
 }
 
-/** A failed run: the exit code, nothing on stdout, one line on stderr that matches. */
-function expectFailure(run: Run, code: 1 | 2, message: RegExp) {
+/**
+ * A failed run: the exit code, nothing on stdout, one line on stderr whose message matches. With
+ * `errorCode` (a --json run) that line is exactly `{"error":{"code","message"[,"field"]}}`.
+ */
+function expectFailure(run: Run, code: 1 | 2, message: RegExp, errorCode?: string) {
   expect(run.code, `${run.stdout}${run.stderr}`).toBe(code);
   expect(run.stdout).toBe('');
   expect(run.stderr.endsWith('\n')).toBe(true);
   expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(run.stderr).toMatch(message);
+  if (errorCode === undefined) {
+    expect(run.stderr).toMatch(/^kds: /);
+    expect(run.stderr.trimEnd()).toMatch(message);
+    return;
+  }
+  const parsed = JSON.parse(run.stderr) as { error: { code: string; message: string; field?: string } };
+  expect(Object.keys(parsed)).toEqual(['error']);
+  expect(Object.keys(parsed.error).slice(0, 2)).toEqual(['code', 'message']);
+  expect(parsed.error.code).toBe(errorCode);
+  expect(parsed.error.message).toMatch(message);
 }
 
 interface RestaurantJson {
@@ -59,7 +71,7 @@ describe.concurrent('kds CLI', { timeout: 120_000 }, () => {
 
   test('help exits 0; usage errors exit 2 with one line naming the argument, before touching the database', async () => {
     // An unreachable database: a usage error must not even try it.
-    const [help, helpCommand, unknown, unknownSub, missingName, unknownOption, badRole, badTtl, badStations] = await Promise.all([
+    const [help, helpCommand, unknown, unknownSub, missingName, unknownOption, badRole, badTtl, badStations, negativeTtl, zeroTtl, twoExpos] = await Promise.all([
       kds(['--help'], OFFLINE),
       kds(['help'], OFFLINE),
       kds(['frobnicate'], OFFLINE),
@@ -69,6 +81,9 @@ describe.concurrent('kds CLI', { timeout: 120_000 }, () => {
       kds(['token', '--restaurant', 'anything', '--role', 'CHEF'], OFFLINE),
       kds(['token', '--restaurant', 'anything', '--role', 'OWNER', '--ttl', '12x'], OFFLINE),
       kds(['restaurant', 'create', '--name', 'X', '--stations', 'Grill,,Expo*'], OFFLINE),
+      kds(['token', '--restaurant', 'anything', '--role', 'OWNER', '--ttl', '-5h'], OFFLINE),
+      kds(['token', '--restaurant', 'anything', '--role', 'OWNER', '--ttl=0'], OFFLINE),
+      kds(['restaurant', 'create', '--name', 'X', '--stations', 'Grill,Expo*,Pass*'], OFFLINE),
     ]);
     for (const run of [help, helpCommand]) {
       expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -77,11 +92,14 @@ describe.concurrent('kds CLI', { timeout: 120_000 }, () => {
     }
     expectFailure(unknown, 2, /unknown command "frobnicate"/);
     expectFailure(unknownSub, 2, /unknown command "restaurant delete"/);
-    expectFailure(missingName, 2, /--name is required/);
+    expectFailure(missingName, 2, /^--name is required$/, 'USAGE_ERROR');
     expectFailure(unknownOption, 2, /unknown option --verbose/);
     expectFailure(badRole, 2, /--role "CHEF" is not a role: use one of OWNER, MANAGER, CASHIER, SERVER, KITCHEN, EXPO/);
     expectFailure(badTtl, 2, /--ttl: "12x" is not a duration/);
     expectFailure(badStations, 2, /--stations: station 2 has no name/);
+    expectFailure(negativeTtl, 2, /^kds: --ttl: the TTL must be positive \(at least one second\), not "-5h" \(see kds --help\)$/);
+    expectFailure(zeroTtl, 2, /--ttl: the TTL must be positive \(at least one second\), not "0"/);
+    expectFailure(twoExpos, 2, /--stations: a restaurant has one expo station, not 2 \("Expo", "Pass"\)/);
   });
 
   test('restaurant create --json: stations in order, the star marks expo, the slug comes from the name', () => {
@@ -104,24 +122,32 @@ describe.concurrent('kds CLI', { timeout: 120_000 }, () => {
     );
   });
 
-  test('station add --json (by id or slug, --expo), then restaurant list --json shows them', async () => {
-    const [byId, bySlug] = await Promise.all([
+  test('station add --json (by id or slug, --expo where there is no expo yet), then restaurant list --json shows them', async () => {
+    const [byId, bySlug, noExpo] = await Promise.all([
       kds(['station', 'add', '--restaurant', restaurant.id, '--name', 'Salad', '--json']),
       kds(['station', 'add', '--restaurant', restaurant.slug, '--name', 'Pass', '--expo', '--json']),
+      kds(['restaurant', 'create', '--name', `No Expo ${id}`, '--stations', 'Grill', '--json']),
     ]);
+    // A second expo station is refused, and nothing is added.
+    expectFailure(bySlug, 1, /^--expo: the restaurant has its expo station already \("Expo"\): one per restaurant$/, 'BAD_USER_INPUT');
+    expect(JSON.parse(bySlug.stderr).error.field).toBe('expo');
+    const expoAdded = await kds(['station', 'add', '--restaurant', jsonOf<RestaurantJson>(noExpo).slug, '--name', 'Pass', '--expo', '--json']);
     const salad = jsonOf<{ id: string; name: string; expo: boolean }>(byId);
     expect(salad.id).toMatch(UUID);
     expect(byId.stdout).toBe(`${JSON.stringify({ id: salad.id, name: 'Salad', expo: false })}\n`);
-    const pass = jsonOf<{ id: string; name: string; expo: boolean }>(bySlug);
-    expect(bySlug.stdout).toBe(`${JSON.stringify({ id: pass.id, name: 'Pass', expo: true })}\n`);
+    const pass = jsonOf<{ id: string; name: string; expo: boolean }>(expoAdded);
+    expect(expoAdded.stdout).toBe(`${JSON.stringify({ id: pass.id, name: 'Pass', expo: true })}\n`);
 
     const list = jsonOf<RestaurantJson[]>(await kds(['restaurant', 'list', '--json']));
     expect(Array.isArray(list)).toBe(true);
     const listed = list.filter((r) => r.id === restaurant.id);
     expect(listed).toHaveLength(1);
     expect(Object.keys(listed[0]!)).toEqual(['id', 'slug', 'name', 'stations']);
-    expect(listed[0]).toEqual({ ...restaurant, stations: [...restaurant.stations, expect.anything(), expect.anything()] });
-    expect(listed[0]!.stations.slice(3)).toEqual(expect.arrayContaining([salad, pass]));
+    expect(listed[0]).toEqual({ ...restaurant, stations: [...restaurant.stations, salad] });
+    expect(list.find((r) => r.slug === `no-expo-${id}`)!.stations.map(({ name, expo }) => ({ name, expo }))).toEqual([
+      { name: 'Grill', expo: false },
+      { name: 'Pass', expo: true },
+    ]);
   });
 
   test('well-formed commands that fail exit 1: slug taken, unknown restaurant, station exists, database unreachable', async () => {
@@ -132,11 +158,13 @@ describe.concurrent('kds CLI', { timeout: 120_000 }, () => {
       kds(['station', 'add', '--restaurant', restaurant.slug, '--name', 'Grill', '--json']),
       kds(['restaurant', 'list', '--json'], OFFLINE),
     ]);
-    expectFailure(duplicate, 1, new RegExp(`--slug: slug "${restaurant.slug}" is taken`));
-    expectFailure(tokenUnknown, 1, new RegExp(`restaurant "no-such-${id}" not found`));
-    expectFailure(stationUnknown, 1, /restaurant "[0-9a-f-]{36}" not found/);
-    expectFailure(stationTwice, 1, /station "Grill" exists already/);
-    expectFailure(unreachable, 1, /cannot open the database/);
+    expectFailure(duplicate, 1, new RegExp(`^--slug: slug "${restaurant.slug}" is taken$`), 'BAD_USER_INPUT');
+    expectFailure(tokenUnknown, 1, new RegExp(`^restaurant "no-such-${id}" not found$`), 'NOT_FOUND');
+    expectFailure(stationUnknown, 1, /^restaurant "[0-9a-f-]{36}" not found$/, 'NOT_FOUND');
+    expectFailure(stationTwice, 1, /^--name: station "Grill" exists already$/, 'BAD_USER_INPUT');
+    expectFailure(unreachable, 1, /^cannot open the database: /, 'DATABASE_UNAVAILABLE');
+    // Without --json, the same failure is a line of text.
+    expectFailure(await kds(['restaurant', 'list'], OFFLINE), 1, /^kds: cannot open the database: /);
   });
 
   test('token --json signs for the restaurant with the development secret, the role, the sub and the ttl', async () => {

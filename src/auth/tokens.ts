@@ -96,10 +96,10 @@ export class TokenService {
 
 /** `90s`, `15m`, `12h`, `7d`, or plain seconds. */
 export function parseTtl(value: string): number {
-  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  const match = /^(-?)(\d+)([smhd]?)$/.exec(value.trim());
   if (!match) throw new Error(`"${value}" is not a duration like 90s, 15m, 12h or 7d`);
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
-  const seconds = Number(match[1]) * unit;
-  if (seconds < 1) throw new Error('the duration must be at least one second');
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[3] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(match[2]) * unit;
+  if (match[1] || seconds < 1) throw new Error(`the TTL must be positive (at least one second), not "${value.trim()}"`);
   return seconds;
 }

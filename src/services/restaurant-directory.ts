@@ -77,6 +77,10 @@ export class RestaurantDirectory {
       if (restaurant.stations.getItems().some((s) => s.name === station.name)) {
         throw new BadUserInputError(`station "${station.name}" exists already`, 'name');
       }
+      const expo = restaurant.stations.getItems().find((s) => s.expo);
+      if (station.expo && expo) {
+        throw new BadUserInputError(`the restaurant has its expo station already ("${expo.name}"): one per restaurant`, 'expo');
+      }
       const created = em.create(Station, { ...station, restaurant, position: restaurant.stations.length });
       await em.flush();
       return { id: created.id, name: created.name, expo: created.expo };
@@ -99,6 +103,9 @@ export class RestaurantDirectory {
       }
       if (names.has(name)) throw new BadUserInputError(`station "${name}" is named twice`, 'stations');
       names.add(name);
+    }
+    if (stations.filter((station) => station.expo).length > 1) {
+      throw new BadUserInputError('a restaurant has one expo station at most', 'stations');
     }
   }
 

@@ -20,6 +20,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('.data'),
 });
 
+/** Every environment variable the server reads (the README's Configuration table lists each). */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
+
 export interface Config {
   production: boolean;
   port: number;

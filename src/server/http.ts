@@ -119,6 +119,11 @@ export function createHttpServer(yoga: KdsYoga, ready: () => Promise<boolean>, l
     res.setHeader('x-request-id', id);
     if (accessLog) logAccess(log, req, res, path, id);
     if (cors(req, res, allowedOrigins)) return;
+    // A browser pointed at the bare address lands in GraphiQL.
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
     if (path === '/healthz') return reply(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       ready().then(

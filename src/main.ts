@@ -1,6 +1,6 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, withoutPassword } from './config/config.js';
-import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { EmbeddedPostgresError, explainStartFailure, startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { ROLES } from './domain/vocabulary.js';
 import { ensureDemoRestaurant } from './services/demo-restaurant.js';
 
@@ -14,7 +14,17 @@ try {
   process.exit(1);
 }
 
-const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort);
+async function startEmbedded(dataDir: string, port: number) {
+  try {
+    return await startEmbeddedPostgres(dataDir, port);
+  } catch (error) {
+    // A person's first `npm start` ends here when it fails: one paragraph, no stack trace.
+    console.error(error instanceof EmbeddedPostgresError ? explainStartFailure(error) : String(error));
+    process.exit(1);
+  }
+}
+
+const embedded = config.databaseUrl ? undefined : await startEmbedded(config.dataDir, config.embeddedPgPort);
 const app = await createApp({ config, databaseUrl: embedded?.url });
 
 // The embedded default is for trying things out: it gets a demo restaurant and tokens to paste.
@@ -30,7 +40,7 @@ const { url, port } = await app.start();
 app.log.info(
   {
     address: `${config.host}:${port}`,
-    database: embedded ? `embedded PostgreSQL under ${config.dataDir}/postgres` : withoutPassword(config.databaseUrl!),
+    database: embedded ? `embedded PostgreSQL, data in ${embedded.databaseDir}` : withoutPassword(config.databaseUrl!),
     pubsub: config.redisUrl ? `Redis ${withoutPassword(config.redisUrl)}` : 'in-process',
     graphiql: url,
   },
@@ -39,7 +49,7 @@ app.log.info(
 const lines = [
   '',
   `Kitchen display server ready: ${url} (GraphiQL in a browser, graphql-ws on the same path)`,
-  embedded ? `Database: embedded PostgreSQL under ${config.dataDir}/postgres` : 'Database: DATABASE_URL',
+  embedded ? `Database: embedded PostgreSQL, data in ${embedded.databaseDir}` : 'Database: DATABASE_URL',
   config.redisUrl ? 'Pub/sub: Redis (REDIS_URL)' : 'Pub/sub: in-process (single instance)',
 ];
 if (demo) {

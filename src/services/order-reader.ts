@@ -1,10 +1,9 @@
-import { BadUserInputError } from '../domain/errors.js';
-import { isId } from '../domain/ids.js';
-import { LIVE_STATUSES } from '../domain/order-rules.js';
-import type { OrderStatus } from '../domain/vocabulary.js';
-import { concernsStation, type OrderSnapshot, type StationSnapshot } from '../domain/order-snapshot.js';
-import { ORDER_SNAPSHOT } from './order-sql.js';
 import type { Sql } from '../db/sql.js';
+import { BadUserInputError } from '../domain/errors.js';
+import { LIVE_STATUSES } from '../domain/order-rules.js';
+import { concernsStation, type OrderSnapshot, type StationSnapshot } from '../domain/order-snapshot.js';
+import type { OrderStatus } from '../domain/vocabulary.js';
+import { OrderStore } from '../store/order-store.js';
 
 export interface OrderPage {
   orders: OrderSnapshot[];
@@ -34,15 +33,14 @@ export interface QueueSnapshot {
 
 /** What screens and POS terminals read: always within the caller's restaurant. */
 export class OrderReader {
-  constructor(private readonly sql: Sql) {}
+  private readonly store: OrderStore;
 
-  async order(restaurantId: string, orderId: string): Promise<OrderSnapshot | null> {
-    if (!isId(orderId)) return null;
-    const [order] = await this.sql<OrderSnapshot>(
-      `select ${ORDER_SNAPSHOT} from orders o where o.id = ? and o.restaurant_id = ?`,
-      [orderId, restaurantId],
-    );
-    return order ?? null;
+  constructor(sql: Sql) {
+    this.store = new OrderStore(sql);
+  }
+
+  order(restaurantId: string, orderId: string): Promise<OrderSnapshot | null> {
+    return this.store.one(restaurantId, orderId);
   }
 
   /** The live queue, rush first, then oldest first; with a station, the orders that concern it. */
@@ -52,18 +50,9 @@ export class OrderReader {
 
   /** `kitchenQueue` with the sequence of the last event it reflects; null for no such restaurant. */
   async queueSnapshot(restaurantId: string, station?: StationSnapshot | null): Promise<QueueSnapshot | null> {
-    // "createdAt" is the ISO text of a UTC millisecond timestamp: it sorts as the timestamp does.
-    const [row] = await this.sql<{ seq: string; orders: OrderSnapshot[] }>(
-      `select r.last_event_sequence as seq,
-              coalesce((select json_agg(q order by q.rush desc, q."createdAt", q.number)
-                        from (select ${ORDER_SNAPSHOT} from orders o
-                              where o.restaurant_id = r.id and o.status = any(?::text[])) q), '[]') as orders
-       from restaurants r where r.id = ?`,
-      [LIVE_STATUSES, restaurantId],
-    );
-    if (!row) return null;
-    const orders = station ? row.orders.filter((order) => concernsStation(order, station)) : row.orders;
-    return { sequence: Number(row.seq), orders };
+    const queue = await this.store.queue(restaurantId, LIVE_STATUSES);
+    if (!queue || !station) return queue;
+    return { sequence: queue.sequence, orders: queue.orders.filter((order) => concernsStation(order, station)) };
   }
 
   /** History, newest first, paged by ticket number. */
@@ -77,12 +66,7 @@ export class OrderReader {
     }
     const before = args.after ? cursorNumber(args.after) : undefined;
     const statuses = args.status?.length ? args.status : null;
-    const orders = await this.sql<OrderSnapshot>(
-      `select ${ORDER_SNAPSHOT} from orders o
-       where o.restaurant_id = ? and (?::text[] is null or o.status = any(?::text[])) and (?::int is null or o.number < ?::int)
-       order by o.number desc limit ?`,
-      [restaurantId, statuses, statuses, before ?? null, before ?? null, first + 1],
-    );
+    const orders = await this.store.history(restaurantId, statuses, before ?? null, first + 1);
     return {
       orders: orders.slice(0, first),
       hasNextPage: orders.length > first,

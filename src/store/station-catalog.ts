@@ -1,6 +1,7 @@
-import { BoundedMap } from '../lib/bounded-map.js';
-import type { StationSnapshot } from '../domain/order-snapshot.js';
 import type { Sql } from '../db/sql.js';
+import type { StationSnapshot } from '../domain/order-snapshot.js';
+import { BoundedMap } from '../lib/bounded-map.js';
+import { statement } from './statement.js';
 
 export interface Stations {
   list: StationSnapshot[];
@@ -15,13 +16,18 @@ const DIGEST_OF_STATIONS = `md5(coalesce(string_agg(s.id::text || '/' || s.expo:
 const LIST_OF_STATIONS = `json_agg(json_build_object('id', s.id, 'name', s.name, 'expo', s.expo) order by s.position, s.id)`;
 
 /**
- * `STATIONS_DIGEST` of a restaurant (the one `?`): a write that took its stations from the
+ * `STATIONS_DIGEST` of the restaurant `:restaurantId`: a write that took its stations from the
  * catalog compares this with the digest it was given, in its own statement, so a stale copy
  * never reaches a row: the write does nothing and is tried again with fresh stations.
  */
-export const STATIONS_DIGEST = `(select ${DIGEST_OF_STATIONS} from stations s where s.restaurant_id = ?)`;
+export const STATIONS_DIGEST = `(select ${DIGEST_OF_STATIONS} from stations s where s.restaurant_id = :restaurantId)`;
 
 const MAX_RESTAURANTS = 10_000;
+
+const readStations = statement<{ restaurantId: string }, Stations>(
+  `select coalesce((select ${LIST_OF_STATIONS} from stations s where s.restaurant_id = :restaurantId), '[]') as list,
+          ${STATIONS_DIGEST} as digest`,
+);
 
 /**
  * Each restaurant's stations as last read. Every order names or defaults to a station, so
@@ -36,13 +42,21 @@ export class StationCatalog {
   async of(restaurantId: string, fresh = false): Promise<Stations> {
     const known = this.byRestaurant.get(restaurantId);
     if (known && !fresh) return known;
-    const [row] = await this.sql<{ list: StationSnapshot[]; digest: string }>(
-      `select coalesce((select ${LIST_OF_STATIONS} from stations s where s.restaurant_id = ?), '[]') as list,
-              ${STATIONS_DIGEST} as digest`,
-      [restaurantId, restaurantId],
-    );
+    const [row] = await readStations(this.sql, { restaurantId });
     this.byRestaurant.remember(restaurantId, row!);
     return row!;
+  }
+
+  /**
+   * The stations to give `items`: the catalog's copy, or the table's when the copy does not know
+   * a station one of them names (it may be new), or when `fresh`.
+   */
+  async forItems(restaurantId: string, items: readonly { stationId?: string | null }[], fresh: boolean): Promise<Stations> {
+    const stations = await this.of(restaurantId, fresh);
+    if (fresh || items.every(({ stationId }) => stationId == null || stations.list.some((s) => s.id === stationId))) {
+      return stations;
+    }
+    return this.of(restaurantId, true);
   }
 
   /**
